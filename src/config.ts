@@ -1,0 +1,277 @@
+import path from "node:path";
+import { z } from "zod";
+import { BotError } from "./core/errors.js";
+import { projectRoot } from "./core/paths.js";
+
+const DAY_SECONDS = 24 * 60 * 60;
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === "" ? undefined : v))
+  .optional();
+
+const int = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === "") return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: "custom", message: `must be a whole number from ${min} to ${max}, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const url = (schemes: string[]) =>
+  optionalString.refine(
+    (v) => {
+      if (v === undefined) return true;
+      try {
+        return schemes.includes(new URL(v).protocol.replace(/:$/, ""));
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL starting with ${schemes.map((s) => `${s}://`).join(" or ")}` },
+  );
+
+const list = z
+  .string()
+  .optional()
+  .transform((v) =>
+    (v ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+
+const bool = (fallback: boolean) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === "") return fallback;
+      if (/^(1|true|yes|on)$/i.test(v)) return true;
+      if (/^(0|false|no|off)$/i.test(v)) return false;
+      ctx.addIssue({ code: "custom", message: `must be true or false, got "${v}"` });
+      return z.NEVER;
+    });
+
+const memoryUrl = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v === undefined || v === "" ? "sqlite://./data/memory.sqlite" : v))
+  .refine((v) => /^(sqlite|redis|rediss|memory):\/\//.test(v), {
+    message: "must start with sqlite://, redis://, rediss:// or memory://",
+  });
+
+const logLevel = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v === undefined || v === "" ? "info" : v.toLowerCase()))
+  .pipe(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]));
+
+/** Every variable the bot reads, with its default. Nothing else in the code reads the environment. */
+const schema = z.object({
+  KNOWLEDGE_DIR: optionalString,
+  GLOSSARY_PATH: optionalString,
+  MAX_QUESTION_CHARS: int(2000, 10, 100_000),
+
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: url(["http", "https"]),
+  OPENAI_MODEL: optionalString,
+  OPENAI_TIMEOUT_MS: int(60_000, 100, 600_000),
+  OPENAI_MAX_RETRIES: int(2, 0, 10),
+  KNOWLEDGE_TOKEN_BUDGET: int(12_000, 200, 1_000_000),
+  HISTORY_TOKEN_BUDGET: int(3_000, 0, 1_000_000),
+  MAX_ANSWER_TOKENS: int(800, 16, 32_000),
+
+  MEMORY_URL: memoryUrl,
+  MEMORY_TTL_SECONDS: int(7 * DAY_SECONDS, 60, 365 * DAY_SECONDS),
+  MEMORY_MAX_TURNS: int(40, 1, 1000),
+  MEMORY_TIMEOUT_MS: int(2_000, 50, 60_000),
+
+  LOG_LEVEL: logLevel,
+  PORT: int(3000, 0, 65535),
+  SHUTDOWN_GRACE_SECONDS: int(10, 0, 600),
+
+  RATE_LIMIT_PER_MINUTE: int(20, 0, 100_000),
+  DAILY_TOKEN_BUDGET: int(0, 0, 1_000_000_000),
+  ALLOWED_USERS: list,
+  ALLOWED_CHANNELS: list,
+
+  SLACK_BOT_TOKEN: optionalString,
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_APP_TOKEN: optionalString,
+  SLACK_API_URL: url(["http", "https"]),
+  SLACK_COMMAND_PREFIX: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => v ?? "")
+    .refine((v) => /^[a-z0-9_-]*$/.test(v), { message: "may hold only lowercase letters, digits, - and _" }),
+  SLACK_NATIVE_STREAMING: bool(true),
+
+  DISCORD_TOKEN: optionalString,
+  DISCORD_APPLICATION_ID: optionalString,
+  DISCORD_API_URL: url(["http", "https"]),
+  DISCORD_GUILD_ID: optionalString,
+  DISCORD_ALLOWED_GUILDS: list,
+  DISCORD_ALLOWED_CHANNELS: list,
+});
+
+type Env = z.infer<typeof schema>;
+
+export interface Config {
+  knowledgeDir: string;
+  glossaryPath: string;
+  maxQuestionChars: number;
+  llm:
+    | {
+        apiKey: string;
+        baseURL: string | undefined;
+        model: string;
+        timeoutMs: number;
+        maxRetries: number;
+        knowledgeTokenBudget: number;
+        maxAnswerTokens: number;
+      }
+    | undefined;
+  historyTokenBudget: number;
+  memory: { url: string; ttlSeconds: number; maxTurns: number; timeoutMs: number };
+  logLevel: Env["LOG_LEVEL"];
+  port: number;
+  shutdownGraceSeconds: number;
+  limits: {
+    perUserPerMinute: number;
+    dailyTokenBudget: number;
+    allowedUsers: string[];
+    allowedChannels: string[];
+  };
+  slack:
+    | {
+        botToken: string;
+        signingSecret: string | undefined;
+        appToken: string | undefined;
+        apiUrl: string | undefined;
+        commandPrefix: string;
+        nativeStreaming: boolean;
+      }
+    | undefined;
+  discord:
+    | {
+        token: string;
+        applicationId: string | undefined;
+        apiUrl: string | undefined;
+        guildId: string | undefined;
+        allowedGuilds: string[];
+        allowedChannels: string[];
+      }
+    | undefined;
+}
+
+const HINTS: Partial<Record<keyof Env, string>> = {
+  MEMORY_URL: "e.g. MEMORY_URL=sqlite://./data/memory.sqlite or MEMORY_URL=redis://127.0.0.1:6379",
+  OPENAI_BASE_URL: "e.g. OPENAI_BASE_URL=http://localhost:11434/v1 for Ollama; leave it unset for OpenAI",
+  LOG_LEVEL: "one of fatal, error, warn, info, debug, trace, silent",
+};
+
+/**
+ * Reads and validates the configuration once. `env` is a parameter so tests pass their own; main passes
+ * process.env after dotenv has loaded `.env`. A bad value throws a BotError naming every bad variable.
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? "?") as keyof Env;
+      const hint = HINTS[name];
+      return `  ${name} ${issue.message}${hint ? ` (${hint})` : ""}`;
+    });
+    throw new BotError(
+      `Invalid configuration:\n${lines.join("\n")}\nFix these variables in your environment or .env file (see .env.example).`,
+      "config_invalid",
+    );
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const root = projectRoot();
+
+  if (e.SLACK_BOT_TOKEN && !e.SLACK_APP_TOKEN && !e.SLACK_SIGNING_SECRET) {
+    problems.push(
+      "  SLACK_SIGNING_SECRET is missing: HTTP mode needs it to verify requests (or set SLACK_APP_TOKEN for Socket Mode)",
+    );
+  }
+  if (!e.SLACK_BOT_TOKEN && (e.SLACK_APP_TOKEN || e.SLACK_SIGNING_SECRET)) {
+    problems.push("  SLACK_BOT_TOKEN is missing: set it to the app's xoxb- token, or unset the other SLACK_ variables");
+  }
+  if (e.SLACK_APP_TOKEN && !e.SLACK_APP_TOKEN.startsWith("xapp-")) {
+    problems.push("  SLACK_APP_TOKEN must be an app-level token starting with xapp- (Socket Mode)");
+  }
+  if (problems.length > 0) {
+    throw new BotError(
+      `Invalid configuration:\n${problems.join("\n")}\nFix these variables in your environment or .env file (see .env.example).`,
+      "config_invalid",
+    );
+  }
+
+  return {
+    knowledgeDir: path.resolve(e.KNOWLEDGE_DIR ?? path.join(root, "config", "knowledge")),
+    glossaryPath: path.resolve(e.GLOSSARY_PATH ?? path.join(root, "config", "glossary.json")),
+    maxQuestionChars: e.MAX_QUESTION_CHARS,
+    llm: e.OPENAI_API_KEY
+      ? {
+          apiKey: e.OPENAI_API_KEY,
+          baseURL: e.OPENAI_BASE_URL,
+          model: e.OPENAI_MODEL ?? "gpt-4o-mini",
+          timeoutMs: e.OPENAI_TIMEOUT_MS,
+          maxRetries: e.OPENAI_MAX_RETRIES,
+          knowledgeTokenBudget: e.KNOWLEDGE_TOKEN_BUDGET,
+          maxAnswerTokens: e.MAX_ANSWER_TOKENS,
+        }
+      : undefined,
+    historyTokenBudget: e.HISTORY_TOKEN_BUDGET,
+    memory: {
+      url: e.MEMORY_URL,
+      ttlSeconds: e.MEMORY_TTL_SECONDS,
+      maxTurns: e.MEMORY_MAX_TURNS,
+      timeoutMs: e.MEMORY_TIMEOUT_MS,
+    },
+    logLevel: e.LOG_LEVEL,
+    port: e.PORT,
+    shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
+    limits: {
+      perUserPerMinute: e.RATE_LIMIT_PER_MINUTE,
+      dailyTokenBudget: e.DAILY_TOKEN_BUDGET,
+      allowedUsers: e.ALLOWED_USERS,
+      allowedChannels: e.ALLOWED_CHANNELS,
+    },
+    slack: e.SLACK_BOT_TOKEN
+      ? {
+          botToken: e.SLACK_BOT_TOKEN,
+          signingSecret: e.SLACK_SIGNING_SECRET,
+          appToken: e.SLACK_APP_TOKEN,
+          apiUrl: e.SLACK_API_URL,
+          commandPrefix: e.SLACK_COMMAND_PREFIX,
+          nativeStreaming: e.SLACK_NATIVE_STREAMING,
+        }
+      : undefined,
+    discord: e.DISCORD_TOKEN
+      ? {
+          token: e.DISCORD_TOKEN,
+          applicationId: e.DISCORD_APPLICATION_ID,
+          apiUrl: e.DISCORD_API_URL,
+          guildId: e.DISCORD_GUILD_ID,
+          allowedGuilds: e.DISCORD_ALLOWED_GUILDS,
+          allowedChannels: e.DISCORD_ALLOWED_CHANNELS,
+        }
+      : undefined,
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * One error family for the whole bot. A code says what went wrong in words an adapter can map to a
+ * user-facing message; `cause` keeps the original error for logs.
+ */
+export type BotErrorCode =
+  | "config_invalid"
+  | "knowledge_invalid"
+  | "question_empty"
+  | "question_too_long"
+  | "unknown_command"
+  | "llm_timeout"
+  | "llm_rate_limited"
+  | "llm_auth"
+  | "llm_unavailable"
+  | "llm_bad_response"
+  | "stream_interrupted"
+  | "user_rate_limited"
+  | "budget_exhausted"
+  | "not_allowed"
+  | "shutting_down"
+  | "internal";
+
+export class BotError extends Error {
+  readonly code: BotErrorCode;
+  /** Seconds until trying again makes sense, when known (rate limits, budgets). */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(message: string, code: BotErrorCode, options: { cause?: unknown; retryAfterSeconds?: number } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "BotError";
+    this.code = code;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+export function isBotError(error: unknown): error is BotError {
+  return error instanceof BotError;
+}
+
+/** Anything thrown becomes a BotError; unknown errors are `internal` and keep their cause. */
+export function toBotError(error: unknown): BotError {
+  if (isBotError(error)) return error;
+  return new BotError("Something went wrong inside the bot.", "internal", { cause: error });
+}
