@@ -210,7 +210,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     );
   }
   if (!e.SLACK_BOT_TOKEN && (e.SLACK_APP_TOKEN || e.SLACK_SIGNING_SECRET)) {
-    problems.push("  SLACK_BOT_TOKEN is missing: set it to the app's xoxb- token, or unset the other SLACK_ variables");
+    problems.push(
+      "  SLACK_BOT_TOKEN is missing: set it to the app's xoxb- token, or unset the other SLACK_ variables",
+    );
   }
   if (e.SLACK_APP_TOKEN && !e.SLACK_APP_TOKEN.startsWith("xapp-")) {
     problems.push("  SLACK_APP_TOKEN must be an app-level token starting with xapp- (Socket Mode)");

@@ -25,7 +25,11 @@ export class BotError extends Error {
   /** Seconds until trying again makes sense, when known (rate limits, budgets). */
   readonly retryAfterSeconds: number | undefined;
 
-  constructor(message: string, code: BotErrorCode, options: { cause?: unknown; retryAfterSeconds?: number } = {}) {
+  constructor(
+    message: string,
+    code: BotErrorCode,
+    options: { cause?: unknown; retryAfterSeconds?: number } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "BotError";
     this.code = code;

@@ -20,7 +20,9 @@ export function createKnowledge(sections: Section[], files: string[] = []): Know
 /** Loads every `.md` file under `dir` (sorted, recursive). Any problem stops start-up with a clear error. */
 export async function loadKnowledge(dir: string): Promise<Knowledge> {
   const fail = (msg: string, cause?: unknown) =>
-    new BotError(`${msg} Set KNOWLEDGE_DIR to a folder of UTF-8 Markdown files.`, "knowledge_invalid", { cause });
+    new BotError(`${msg} Set KNOWLEDGE_DIR to a folder of UTF-8 Markdown files.`, "knowledge_invalid", {
+      cause,
+    });
 
   let info: Awaited<ReturnType<typeof stat>>;
   try {

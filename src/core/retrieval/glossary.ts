@@ -20,7 +20,10 @@ export async function loadGlossary(file: string): Promise<Glossary> {
     );
   }
   const groups = (data as { groups?: unknown }).groups;
-  if (!Array.isArray(groups) || !groups.every((g) => Array.isArray(g) && g.every((t) => typeof t === "string"))) {
+  if (
+    !Array.isArray(groups) ||
+    !groups.every((g) => Array.isArray(g) && g.every((t) => typeof t === "string"))
+  ) {
     throw new BotError(
       `Glossary ${file} must be {"groups": [["term", "术语"], ...]}. Set GLOSSARY_PATH to a valid file.`,
       "knowledge_invalid",
@@ -46,7 +49,7 @@ export interface CompiledGlossary {
 }
 
 const isLatin = (s: string) => /^[a-z0-9\s.+-]+$/.test(s);
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** Compiles the glossary once. Longer forms win over the forms inside them ("machine learning" over "learning"). */
 export function compileGlossary(glossary: Glossary): CompiledGlossary {
@@ -58,8 +61,8 @@ export function compileGlossary(glossary: Glossary): CompiledGlossary {
       // Latin forms match whole Latin words (Han may touch them: "agent和"), with a plural ending and
       // "-"/" " variants ("fine tuning", "fine-tuning"). Han forms match as substrings.
       const source = isLatin(form)
-        ? `(?<![a-z0-9])${escape(form).replace(/\\?[- ]/g, "[-\\s]?")}(?:s|es)?(?![a-z0-9])`
-        : escape(form);
+        ? `(?<![a-z0-9])${escapeRegExp(form).replace(/\\?[- ]/g, "[-\\s]?")}(?:s|es)?(?![a-z0-9])`
+        : escapeRegExp(form);
       forms.push({ form, group: groupIndex, re: new RegExp(source, "gu") });
     }
   });

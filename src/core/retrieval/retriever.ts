@@ -19,6 +19,8 @@ export interface SearchResult {
 
 export interface Retriever {
   search(question: string, limit?: number): SearchResult;
+  /** How well each text (a sentence, say) answers the question: idf-weighted concepts it contains. */
+  scoreTexts(question: string, texts: string[]): number[];
 }
 
 export interface RetrieverOptions {
@@ -49,7 +51,11 @@ const B = 0.75;
  * BM25F over Han words, Han bigrams and Latin stems, with query concepts expanded through the glossary.
  * Each concept scores by its best alternative, so a translated term never counts twice.
  */
-export function createRetriever(sections: Section[], glossary: Glossary, options: RetrieverOptions = {}): Retriever {
+export function createRetriever(
+  sections: Section[],
+  glossary: Glossary,
+  options: RetrieverOptions = {},
+): Retriever {
   const titleWeight = options.titleWeight ?? 3;
   const minCoverage = options.minCoverage ?? 0.45;
   const minScore = options.minScore ?? 1;
@@ -72,13 +78,14 @@ export function createRetriever(sections: Section[], glossary: Glossary, options
       tf.set(groupTerm(group), (tf.get(groupTerm(group)) ?? 0) + titleWeight * count);
       titleTerms.push(groupTerm(group));
     }
-    for (const [group, count] of compiled.count(section.text)) tf.set(groupTerm(group), (tf.get(groupTerm(group)) ?? 0) + count);
+    for (const [group, count] of compiled.count(section.text))
+      tf.set(groupTerm(group), (tf.get(groupTerm(group)) ?? 0) + count);
     titleSets.push(new Set(titleTerms));
     lengths.push(bodyTerms.length + titleWeight * titleTerms.length);
     for (const [term, n] of tf) {
-      let list = postings.get(term);
-      if (!list) postings.set(term, (list = []));
-      list.push({ doc, tf: n });
+      const list = postings.get(term);
+      if (list) list.push({ doc, tf: n });
+      else postings.set(term, [{ doc, tf: n }]);
     }
   });
   const n = sections.length;
@@ -101,7 +108,9 @@ export function createRetriever(sections: Section[], glossary: Glossary, options
       concepts.push({ label: m.form, alts: new Map([[groupTerm(m.group), 1]]), index: m.index });
     }
     for (const w of words(rest)) {
-      const alts = new Map<string, number>([[w.term, Array.from(w.term).length === 1 && w.kind === "han-word" ? 0.5 : 1]]);
+      const alts = new Map<string, number>([
+        [w.term, Array.from(w.term).length === 1 && w.kind === "han-word" ? 0.5 : 1],
+      ]);
       if (w.kind === "han-word") {
         const chars = Array.from(w.term);
         for (let i = 0; i + 1 < chars.length; i++) {
@@ -114,7 +123,26 @@ export function createRetriever(sections: Section[], glossary: Glossary, options
     return concepts.sort((a, b) => a.index - b.index);
   };
 
+  const conceptWeightOf = (concept: Concept) => {
+    let weight = 0;
+    for (const [alt, w] of concept.alts) if (postings.has(alt)) weight = Math.max(weight, idfOf(alt) * w);
+    return weight;
+  };
+
   return {
+    scoreTexts(question, texts) {
+      const concepts = conceptsOf(question);
+      return texts.map((text) => {
+        const terms = new Set(indexTerms(text));
+        for (const group of compiled.count(text).keys()) terms.add(groupTerm(group));
+        let score = 0;
+        for (const concept of concepts) {
+          if ([...concept.alts.keys()].some((alt) => terms.has(alt))) score += conceptWeightOf(concept);
+        }
+        return score;
+      });
+    },
+
     search(question, limit = 5) {
       const concepts = conceptsOf(question);
       if (concepts.length === 0 || n === 0) return { hits: [], covered: false };
@@ -126,8 +154,7 @@ export function createRetriever(sections: Section[], glossary: Glossary, options
       concepts.forEach((concept, position) => {
         const topicBoost = position === 0 && concepts.length > 1 ? TOPIC_BOOST : 1;
         // A concept weighs as much as its rarest known alternative; one the knowledge never uses weighs like a rare term.
-        let weight = 0;
-        for (const [alt, w] of concept.alts) if (postings.has(alt)) weight = Math.max(weight, idfOf(alt) * w);
+        const weight = conceptWeightOf(concept);
         const conceptWeight = weight > 0 ? weight : unknownWeight * Math.max(...concept.alts.values());
         totalWeight += conceptWeight;
         const best = new Map<number, number>();
@@ -157,7 +184,12 @@ export function createRetriever(sections: Section[], glossary: Glossary, options
         const score = scores[doc] ?? 0;
         const section = sections[doc];
         if (score > 0 && section) {
-          hits.push({ section, score, coverage: (matchedWeight[doc] ?? 0) / totalWeight, titleMatch: titleHit[doc] === 1 });
+          hits.push({
+            section,
+            score,
+            coverage: (matchedWeight[doc] ?? 0) / totalWeight,
+            titleMatch: titleHit[doc] === 1,
+          });
         }
       }
       hits.sort((a, b) => b.score - a.score);
@@ -165,7 +197,10 @@ export function createRetriever(sections: Section[], glossary: Glossary, options
       // Covered when a top section holds most of what was asked, or a good part of it with a title that names it.
       const covered =
         (hits[0]?.score ?? 0) >= minScore &&
-        top.some((h) => h.coverage >= minCoverage || (h.titleMatch && h.coverage >= minCoverage * TITLE_COVERAGE_FACTOR));
+        top.some(
+          (h) =>
+            h.coverage >= minCoverage || (h.titleMatch && h.coverage >= minCoverage * TITLE_COVERAGE_FACTOR),
+        );
       return { hits: hits.slice(0, limit), covered };
     },
   };

@@ -76,7 +76,8 @@ export function words(text: string): Term[] {
     const s = seg.segment;
     const index = seg.index;
     if (HAN.test(s)) {
-      for (const run of s.match(HAN_RUN) ?? []) if (!ZH_STOPWORDS.has(run)) out.push({ term: run, kind: "han-word", index });
+      for (const run of s.match(HAN_RUN) ?? [])
+        if (!ZH_STOPWORDS.has(run)) out.push({ term: run, kind: "han-word", index });
       for (const piece of s.replace(HAN_RUN, " ").match(LATIN_OR_DIGIT) ?? []) pushLatin(out, piece, index);
     } else {
       for (const piece of s.match(LATIN_OR_DIGIT) ?? []) pushLatin(out, piece, index);

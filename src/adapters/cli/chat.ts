@@ -1,0 +1,46 @@
+import { createInterface } from "node:readline";
+import type { Bot } from "../../core/bot.js";
+import { cliInbound, type Output, terminalSink } from "./terminal.js";
+
+export interface ChatOptions {
+  input: NodeJS.ReadableStream;
+  output: Output;
+  errors: Output;
+  interactive: boolean;
+  conversation?: string | undefined;
+  user: string;
+}
+
+/**
+ * The terminal adapter: one line is one message. Plain text asks; /topics, /path, /reset, /help work.
+ * Lines are answered one at a time, in order; at the end of input (Ctrl-D or a closed pipe) it returns.
+ */
+export async function runChat(bot: Bot, options: ChatOptions): Promise<void> {
+  const { output, interactive } = options;
+  if (interactive) {
+    output.write(
+      `memo-bot — ask about large language models (${bot.services.answerer.mode === "llm" ? "LLM mode" : "offline mode, answering from the memo"}).\n` +
+        "Type a question, /topics, /path, /reset or /help. Ctrl-D or /quit to leave.\n",
+    );
+  }
+  const rl = createInterface({ input: options.input, terminal: false });
+  const prompt = () => {
+    if (interactive) output.write("\n› ");
+  };
+  prompt();
+  for await (const raw of rl) {
+    const line = raw.trim();
+    if (line === "/quit" || line === "/exit") break;
+    if (line === "") {
+      prompt();
+      continue;
+    }
+    await bot.handle(
+      cliInbound(line, options.conversation, options.user),
+      terminalSink(output, options.errors),
+    );
+    prompt();
+  }
+  rl.close();
+  if (interactive) output.write("\n");
+}

@@ -1,0 +1,29 @@
+import type { Lang } from "../lang.js";
+import type { SearchResult } from "../retrieval/retriever.js";
+import type { AnswerMode, SourceRef, Turn, Usage } from "../types.js";
+
+export interface AnswerRequest {
+  question: string;
+  lang: Lang;
+  search: SearchResult;
+  /** Earlier turns of this conversation, oldest first. */
+  history: Turn[];
+  signal?: AbortSignal | undefined;
+}
+
+export interface AnswerResult {
+  text: string;
+  sources: SourceRef[];
+  covered: boolean;
+  mode: AnswerMode;
+  usage?: Usage | undefined;
+}
+
+/**
+ * Offline and LLM answerers share this shape: a generator that yields text deltas as they are
+ * produced and returns the final result (sources, usage, mode).
+ */
+export interface Answerer {
+  readonly mode: AnswerMode;
+  answer(request: AnswerRequest): AsyncGenerator<string, AnswerResult, void>;
+}

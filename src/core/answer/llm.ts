@@ -1,0 +1,167 @@
+import OpenAI from "openai";
+import { BotError } from "../errors.js";
+import type { Knowledge } from "../knowledge/load.js";
+import type { Logger } from "../log.js";
+import type { SourceRef, Usage } from "../types.js";
+import type { Answerer, AnswerResult } from "./answerer.js";
+import { createCitationFilter } from "./citations.js";
+import { buildMessages } from "./prompt.js";
+
+export interface LlmOptions {
+  apiKey: string;
+  baseURL: string | undefined;
+  model: string;
+  timeoutMs: number;
+  maxRetries: number;
+  knowledgeTokenBudget: number;
+  historyTokenBudget: number;
+  maxAnswerTokens: number;
+}
+
+/** Maps whatever the SDK or the stream threw to a coded BotError the user can be told about. */
+export function llmError(error: unknown, phase: "request" | "stream"): BotError {
+  if (error instanceof BotError) return error;
+  if (error instanceof OpenAI.APIConnectionTimeoutError) {
+    return new BotError("The language model did not answer in time.", "llm_timeout", { cause: error });
+  }
+  if (error instanceof OpenAI.RateLimitError) {
+    const retry = Number(error.headers?.get("retry-after"));
+    return new BotError("The language model provider is rate limiting us.", "llm_rate_limited", {
+      cause: error,
+      ...(Number.isFinite(retry) && retry > 0 ? { retryAfterSeconds: retry } : {}),
+    });
+  }
+  if (error instanceof OpenAI.AuthenticationError || error instanceof OpenAI.PermissionDeniedError) {
+    return new BotError("The language model rejected our API key.", "llm_auth", { cause: error });
+  }
+  if (error instanceof OpenAI.APIUserAbortError) {
+    return new BotError("The answer was stopped.", "llm_timeout", { cause: error });
+  }
+  if (phase === "stream") {
+    return new BotError("The language model's answer was cut off.", "stream_interrupted", { cause: error });
+  }
+  if (error instanceof OpenAI.APIConnectionError || error instanceof OpenAI.InternalServerError) {
+    return new BotError("The language model is unavailable.", "llm_unavailable", { cause: error });
+  }
+  if (error instanceof OpenAI.APIError) {
+    return new BotError("The language model refused the request.", "llm_bad_response", { cause: error });
+  }
+  return new BotError("The language model failed.", "llm_unavailable", { cause: error });
+}
+
+/**
+ * Answers with an OpenAI-compatible Chat Completions endpoint, streamed. Citations are checked as the
+ * text streams; a citation to a section that does not exist is dropped and logged, never shown.
+ */
+export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, logger: Logger): Answerer {
+  const client = new OpenAI({
+    apiKey: options.apiKey,
+    baseURL: options.baseURL,
+    timeout: options.timeoutMs,
+    maxRetries: options.maxRetries,
+  });
+  const count = knowledge.sections.length;
+
+  return {
+    mode: "llm",
+    async *answer({ question, lang, search, history, signal }): AsyncGenerator<string, AnswerResult, void> {
+      const messages = buildMessages({
+        knowledge,
+        question,
+        lang,
+        search,
+        history,
+        knowledgeBudget: options.knowledgeTokenBudget,
+        historyBudget: options.historyTokenBudget,
+      });
+
+      // The SDK's timeout covers the wait for the response; a stream that stalls after it started is
+      // caught by an idle timer of the same length.
+      const abort = new AbortController();
+      const onAbort = () => abort.abort(signal?.reason);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      let stalled = false;
+      let idle: NodeJS.Timeout | undefined;
+      const armIdle = () => {
+        clearTimeout(idle);
+        idle = setTimeout(() => {
+          stalled = true;
+          abort.abort();
+        }, options.timeoutMs);
+      };
+
+      const filter = createCitationFilter(
+        (n) => Number.isInteger(n) && n >= 1 && n <= count,
+        (n) =>
+          logger.warn(
+            { citation: n, sections: count },
+            "removed a citation to a section that does not exist",
+          ),
+      );
+      let text = "";
+      let usage: Usage | undefined;
+      try {
+        let stream: Awaited<ReturnType<typeof client.chat.completions.create>> &
+          AsyncIterable<OpenAI.ChatCompletionChunk>;
+        try {
+          stream = (await client.chat.completions.create(
+            {
+              model: options.model,
+              messages,
+              stream: true,
+              stream_options: { include_usage: true },
+              max_tokens: options.maxAnswerTokens,
+            },
+            { signal: abort.signal },
+          )) as typeof stream;
+        } catch (error) {
+          throw llmError(error, "request");
+        }
+        armIdle();
+        let finished = false;
+        try {
+          for await (const chunk of stream) {
+            armIdle();
+            if (chunk.usage) {
+              usage = {
+                promptTokens: chunk.usage.prompt_tokens,
+                completionTokens: chunk.usage.completion_tokens,
+                cachedTokens: chunk.usage.prompt_tokens_details?.cached_tokens ?? 0,
+              };
+            }
+            const choice = chunk.choices[0];
+            if (choice?.finish_reason) finished = true;
+            const delta = choice?.delta?.content;
+            if (!delta) continue;
+            const shown = filter.push(delta);
+            if (shown) {
+              text += shown;
+              yield shown;
+            }
+          }
+        } catch (error) {
+          if (stalled)
+            throw new BotError("The language model stopped answering.", "llm_timeout", { cause: error });
+          throw llmError(error, "stream");
+        }
+        if (!finished) {
+          throw new BotError("The language model's answer was cut off.", "stream_interrupted");
+        }
+        const rest = filter.flush();
+        if (rest) {
+          text += rest;
+          yield rest;
+        }
+      } finally {
+        clearTimeout(idle);
+        signal?.removeEventListener("abort", onAbort);
+      }
+
+      const sources: SourceRef[] = filter.cited().flatMap((n) => {
+        const section = knowledge.sections[n - 1];
+        return section ? [{ id: section.id, title: section.title, n }] : [];
+      });
+      return { text: text.trim(), sources, covered: sources.length > 0, mode: "llm", usage };
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import type { Knowledge } from "../knowledge/load.js";
+import type { Section } from "../knowledge/sections.js";
+import type { Lang } from "../lang.js";
+import type { Hit, Retriever } from "../retrieval/retriever.js";
+import type { SourceRef } from "../types.js";
+import type { Answerer, AnswerResult } from "./answerer.js";
+
+const MAX_SECTIONS = 3;
+const MAX_QUOTES = 4;
+const MAX_QUOTE_CHARS = 240;
+
+/** Splits section text into quotable sentences; code blocks and bare list markers are not quoted. */
+export function sentences(text: string): string[] {
+  return text
+    .replace(/```[\s\S]*?```/g, "\n")
+    .split(/\n+|(?<=[。!?!?;;])/u)
+    .map((s) => s.replace(/^[\s>*#-]+|[\s*]+$/g, "").trim())
+    .filter((s) => Array.from(s).length >= 6);
+}
+
+function clip(s: string): string {
+  const chars = Array.from(s);
+  return chars.length <= MAX_QUOTE_CHARS ? s : `${chars.slice(0, MAX_QUOTE_CHARS - 1).join("")}…`;
+}
+
+export function sourceRef(knowledge: Knowledge, section: Section): SourceRef {
+  return { id: section.id, title: section.title, n: knowledge.sections.indexOf(section) + 1 };
+}
+
+const WORDS = {
+  en: {
+    intro: "From the memo (offline mode: quoting it, no language model):",
+    notCovered: "The memo doesn't cover that, so I won't guess. It covers these topics:",
+    tryTopics: "Ask about one of them, or use /topics to see them all.",
+  },
+  zh: {
+    intro: "以下摘自备忘录(离线模式:直接引用原文,未使用语言模型):",
+    notCovered: "这份备忘录没有涉及这个问题,我不凭空回答。它涵盖这些主题:",
+    tryTopics: "可以问其中任何一个,或用 /topics 查看全部。",
+  },
+} as const;
+
+export function notCoveredText(knowledge: Knowledge, lang: Lang): string {
+  const w = WORDS[lang];
+  const topics = knowledge.sections.map((s) => s.title).join(" · ");
+  return `${w.notCovered}\n${topics}\n${w.tryTopics}`;
+}
+
+/**
+ * The default answerer when no LLM is configured: quotes the most relevant sentences of the best
+ * sections, each cited as [n]. When the memo does not cover the question it says so and lists topics;
+ * it never quotes unrelated text.
+ */
+export function createOfflineAnswerer(knowledge: Knowledge, retriever: Retriever): Answerer {
+  return {
+    mode: "offline",
+    async *answer({ question, lang, search, history }): AsyncGenerator<string, AnswerResult, void> {
+      let result = search;
+      // A short follow-up ("and what about agents?") may only make sense with the previous question.
+      const previous = history.at(-1)?.question;
+      if (!result.covered && previous) {
+        const combined = retriever.search(`${previous} ${question}`);
+        if (combined.covered) result = combined;
+      }
+      if (!result.covered) {
+        const text = notCoveredText(knowledge, lang);
+        yield text;
+        return { text, sources: [], covered: false, mode: "offline" };
+      }
+
+      const top = result.hits[0]?.score ?? 0;
+      const chosen: Hit[] = result.hits.filter((h) => h.score >= top * 0.5).slice(0, MAX_SECTIONS);
+      const candidates: { section: Section; sentence: string; order: number; rank: number }[] = [];
+      chosen.forEach((hit, rank) => {
+        sentences(hit.section.text).forEach((sentence, order) => {
+          candidates.push({ section: hit.section, sentence, order, rank });
+        });
+      });
+      const scores = retriever.scoreTexts(
+        question,
+        candidates.map((c) => `${c.section.title} ${c.sentence}`),
+      );
+      // Best sentences first, a small bonus for the best section and for a section's opening sentence.
+      const ranked = candidates
+        .map((c, i) => ({ ...c, score: (scores[i] ?? 0) * (1 - 0.1 * c.rank) + (c.order === 0 ? 0.5 : 0) }))
+        .filter((c) => c.score > 0)
+        .sort((a, b) => b.score - a.score)
+        .slice(0, MAX_QUOTES);
+      // Quote in reading order within each section, sections best first.
+      ranked.sort((a, b) => a.rank - b.rank || a.order - b.order);
+
+      const sources: SourceRef[] = [];
+      for (const c of ranked) {
+        if (!sources.some((s) => s.id === c.section.id)) sources.push(sourceRef(knowledge, c.section));
+      }
+      sources.sort(
+        (a, b) =>
+          chosen.findIndex((h) => h.section.id === a.id) - chosen.findIndex((h) => h.section.id === b.id),
+      );
+      const lines = ranked.map((c) => `> ${clip(c.sentence)} [${sourceRef(knowledge, c.section).n}]`);
+      const text = `${WORDS[lang].intro}\n${lines.join("\n")}`;
+      yield text;
+      return { text, sources, covered: true, mode: "offline" };
+    },
+  };
+}

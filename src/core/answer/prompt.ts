@@ -1,0 +1,88 @@
+import { countTokens } from "gpt-tokenizer";
+import type { Knowledge } from "../knowledge/load.js";
+import type { Section } from "../knowledge/sections.js";
+import type { Lang } from "../lang.js";
+import type { SearchResult } from "../retrieval/retriever.js";
+import type { Turn } from "../types.js";
+
+export type ChatMessage = { role: "system" | "user" | "assistant"; content: string };
+
+export const INSTRUCTIONS = `You are memo-bot, a patient teacher who explains large language models to software engineers.
+You answer from one memo, "My Break down LLM Memo", whose sections are given below, each numbered [n].
+
+Rules:
+1. Answer only from the memo. Cite the sections you used as [n] right after the sentence they support, using only the numbers given below.
+2. If the memo does not cover the question, say so plainly in one sentence, name the closest topics it does cover, and do not answer from general knowledge.
+3. Answer in the language the question is written in (English questions get English answers, even though the memo is Chinese). Keep technical terms from the memo where helpful.
+4. Be concise and chat-friendly: a short paragraph or a few bullets, no headings, no preamble.
+5. Earlier turns of the conversation are context for follow-up questions such as "and how is that different?".`;
+
+export function sectionBlock(knowledge: Knowledge, section: Section): string {
+  const n = knowledge.sections.indexOf(section) + 1;
+  return `[${n}] ${section.title}\n${section.text}`;
+}
+
+/**
+ * The system prefix: instructions plus the whole memo, byte-identical for every question so that
+ * providers' automatic prompt caching applies. When the knowledge is larger than the budget, the best
+ * sections for this question (kept in memo order, with their global numbers) take its place.
+ */
+export function systemPrompt(knowledge: Knowledge, search: SearchResult, budgetTokens: number): string {
+  const all = knowledge.sections.map((s) => sectionBlock(knowledge, s));
+  const full = `${INSTRUCTIONS}\n\n# The memo\n\n${all.join("\n\n")}`;
+  if (countTokens(full) <= budgetTokens) return full;
+
+  const chosen = new Set<Section>();
+  let used = countTokens(INSTRUCTIONS) + 16;
+  for (const hit of search.hits) {
+    const cost = countTokens(sectionBlock(knowledge, hit.section));
+    if (used + cost > budgetTokens) continue;
+    chosen.add(hit.section);
+    used += cost;
+  }
+  const blocks = knowledge.sections.filter((s) => chosen.has(s)).map((s) => sectionBlock(knowledge, s));
+  return `${INSTRUCTIONS}\n\n# The memo (the sections closest to this question)\n\n${blocks.join("\n\n")}`;
+}
+
+/** Keeps the newest turns that fit the token budget; drops the oldest first and never splits a turn. */
+export function trimHistory(history: Turn[], budgetTokens: number): Turn[] {
+  const kept: Turn[] = [];
+  let used = 0;
+  for (let i = history.length - 1; i >= 0; i--) {
+    const turn = history[i];
+    if (!turn) continue;
+    const cost = countTokens(turn.question) + countTokens(turn.answer) + 8;
+    if (used + cost > budgetTokens) break;
+    kept.unshift(turn);
+    used += cost;
+  }
+  return kept;
+}
+
+const LANG_NAME: Record<Lang, string> = { en: "English", zh: "Chinese (简体中文)" };
+
+export function buildMessages(args: {
+  knowledge: Knowledge;
+  question: string;
+  lang: Lang;
+  search: SearchResult;
+  history: Turn[];
+  knowledgeBudget: number;
+  historyBudget: number;
+}): ChatMessage[] {
+  const { knowledge, question, lang, search } = args;
+  const messages: ChatMessage[] = [
+    { role: "system", content: systemPrompt(knowledge, search, args.knowledgeBudget) },
+  ];
+  for (const turn of trimHistory(args.history, args.historyBudget)) {
+    messages.push({ role: "user", content: turn.question }, { role: "assistant", content: turn.answer });
+  }
+  const hint = search.covered
+    ? `Sections that look relevant: ${search.hits
+        .slice(0, 3)
+        .map((h) => `[${knowledge.sections.indexOf(h.section) + 1}]`)
+        .join(", ")}.`
+    : "A search of the memo found no section that clearly covers this; unless the conversation so far makes it a follow-up, say the memo does not cover it.";
+  messages.push({ role: "user", content: `${question}\n\n(${hint} Answer in ${LANG_NAME[lang]}.)` });
+  return messages;
+}

@@ -1,0 +1,112 @@
+import { userInfo } from "node:os";
+import { parseArgs } from "node:util";
+import dotenv from "dotenv";
+import { runChat } from "./adapters/cli/chat.js";
+import { askOnce } from "./adapters/cli/terminal.js";
+import { createApp } from "./app.js";
+import { loadConfig } from "./config.js";
+import { isBotError } from "./core/errors.js";
+import { createLogger } from "./core/log.js";
+
+const USAGE = `memo-bot — answers questions about LLMs from "My Break down LLM Memo"
+
+Usage:
+  memo-bot                      chat in the terminal, or serve Slack/Discord when their tokens are set
+  memo-bot chat                 chat in the terminal (also reads questions piped on stdin)
+  memo-bot ask [--json] "..."   answer one question and exit
+  memo-bot serve                run the Slack and Discord adapters that have tokens
+
+Options:
+  --conversation ID   continue a stored conversation (default: "default")
+  --json              (ask) print one JSON object: {answer, sources, covered, mode}
+  -h, --help          show this help
+
+Configuration comes from the environment and .env (see .env.example).`;
+
+function username(): string {
+  try {
+    return userInfo().username || "terminal";
+  } catch {
+    return "terminal";
+  }
+}
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const [verb = "", ...words] = positionals;
+  if (!["", "chat", "ask", "serve"].includes(verb)) {
+    process.stderr.write(`Unknown command "${verb}".\n\n${USAGE}\n`);
+    return 2;
+  }
+
+  dotenv.config({ quiet: true });
+  const terminal =
+    verb === "chat" || verb === "ask" || (verb === "" && !env.SLACK_BOT_TOKEN && !env.DISCORD_TOKEN);
+  // In the terminal, logs would drown the answers: warnings only, unless LOG_LEVEL says otherwise.
+  const config = loadConfig(terminal ? { ...env, LOG_LEVEL: env.LOG_LEVEL ?? "warn" } : env);
+  const logger = createLogger(config.logLevel);
+
+  if (terminal) {
+    const app = await createApp(config, logger);
+    try {
+      if (verb === "ask") {
+        return await askOnce(
+          app.bot,
+          words.join(" "),
+          { json: values.json ?? false, conversation: values.conversation, user: username() },
+          process.stdout,
+          process.stderr,
+        );
+      }
+      await runChat(app.bot, {
+        input: process.stdin,
+        output: process.stdout,
+        errors: process.stderr,
+        interactive: process.stdin.isTTY === true,
+        conversation: values.conversation,
+        user: username(),
+      });
+      return 0;
+    } finally {
+      await app.close();
+    }
+  }
+
+  const { serve } = await import("./serve.js");
+  return serve(config, logger);
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      json: { type: "boolean" },
+      conversation: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+}
+
+main(process.argv.slice(2), process.env).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    // Expected start-up failures (bad config, missing knowledge) print their message, never a stack.
+    if (isBotError(error)) process.stderr.write(`memo-bot: ${error.message}\n`);
+    else process.stderr.write(`memo-bot: unexpected error: ${(error as Error)?.message ?? String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

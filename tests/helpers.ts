@@ -1,0 +1,74 @@
+import { Writable } from "node:stream";
+import { type AppOverrides, createApp } from "../src/app.js";
+import { loadConfig } from "../src/config.js";
+import type { BotError } from "../src/core/errors.js";
+import { createLogger, type Logger } from "../src/core/log.js";
+import type { Inbound, ReplyMeta, ReplySink } from "../src/core/types.js";
+
+/** A logger whose lines tests can read. */
+export function memoryLogger(level = "debug"): {
+  logger: Logger;
+  lines: () => Record<string, unknown>[];
+  raw: () => string;
+} {
+  let buffer = "";
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      buffer += chunk.toString();
+      done();
+    },
+  });
+  return {
+    logger: createLogger(level, stream),
+    raw: () => buffer,
+    lines: () =>
+      buffer
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
+}
+
+export async function testApp(env: Record<string, string> = {}, overrides: AppOverrides = {}) {
+  const config = loadConfig({ MEMORY_URL: "memory://", RATE_LIMIT_PER_MINUTE: "0", ...env });
+  const log = memoryLogger();
+  const app = await createApp(config, log.logger, overrides);
+  return { ...app, config, log };
+}
+
+/** A ReplySink that records everything, the in-memory peer of the platform renderers. */
+export function recordingSink() {
+  const deltas: string[] = [];
+  let meta: ReplyMeta | undefined;
+  let failure: { error: BotError; message: string } | undefined;
+  const sink: ReplySink = {
+    write(delta) {
+      deltas.push(delta);
+    },
+    async end(m) {
+      meta = m;
+    },
+    async fail(error, message) {
+      failure = { error, message };
+    },
+  };
+  return {
+    sink,
+    get text() {
+      return deltas.join("");
+    },
+    get deltas() {
+      return deltas;
+    },
+    get meta() {
+      return meta;
+    },
+    get failure() {
+      return failure;
+    },
+  };
+}
+
+export function inbound(text: string, extra: Partial<Inbound> = {}): Inbound {
+  return { platform: "cli", workspace: "local", channel: "c1", user: "u1", isDirect: false, text, ...extra };
+}

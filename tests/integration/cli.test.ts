@@ -1,0 +1,111 @@
+import { spawn } from "node:child_process";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { projectRoot } from "../../src/core/paths.js";
+
+const root = projectRoot();
+
+/** Runs the real CLI entry point (TypeScript through tsx) as a user would run `npx memo-bot`. */
+function runCli(args: string[], options: { env?: Record<string, string>; input?: string } = {}) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "src", "main.ts"), ...args], {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? "/tmp",
+        MEMORY_URL: "memory://",
+        ...options.env,
+      },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.input ?? "");
+  });
+}
+
+describe("CLI contract", () => {
+  it.each([
+    ["Chinese", "什么是RAG?", "4,RAG技术"],
+    ["English", "How does fine-tuning work?", "6,模型微调"],
+    ["mixed", "What is 多模态?", "模型版本有好多,他们的区别是什么?"],
+  ])("ask --json prints exactly one JSON object (%s)", async (_lang, question, title) => {
+    const { code, stdout, stderr } = await runCli(["ask", "--json", question]);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const lines = stdout.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    const answer = JSON.parse(lines[0] ?? "");
+    expect(Object.keys(answer).sort()).toEqual(["answer", "covered", "mode", "sources"]);
+    expect(answer.covered).toBe(true);
+    expect(answer.mode).toBe("offline");
+    expect(answer.sources[0]).toEqual({ id: expect.any(String), title });
+    expect(typeof answer.answer).toBe("string");
+  });
+
+  it("ask --json: not covered means empty sources", async () => {
+    const { code, stdout } = await runCli(["ask", "--json", "Who won the 2022 World Cup?"]);
+    expect(code).toBe(0);
+    const answer = JSON.parse(stdout);
+    expect(answer).toMatchObject({ covered: false, sources: [], mode: "offline" });
+  });
+
+  it("ask prints a plain answer with its sources", async () => {
+    const { code, stdout } = await runCli(["ask", "What", "is", "a", "token?"]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/token/);
+    expect(stdout).toMatch(/Sources: \[\d+\] 那么LLM模型的特殊之处是什么?/);
+  });
+
+  it("empty and oversized questions get a clear message and a non-zero exit, never a stack", async () => {
+    const empty = await runCli(["ask", ""]);
+    expect(empty.code).not.toBe(0);
+    expect(empty.stderr).toMatch(/Ask me a question/);
+    const long = await runCli(["ask", "x".repeat(3000)]);
+    expect(long.code).not.toBe(0);
+    expect(long.stderr).toMatch(/too long.*limit is 2000/);
+    for (const out of [empty.stderr, long.stderr]) expect(out).not.toMatch(/\n\s+at /);
+  });
+
+  it("a bad config value stops start-up naming the variable, without a stack", async () => {
+    const { code, stderr } = await runCli(["ask", "hi"], { env: { OPENAI_TIMEOUT_MS: "soon" } });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/OPENAI_TIMEOUT_MS must be a whole number/);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("chat reads piped input, answers each line and commands, and exits cleanly at the end", async () => {
+    const { code, stdout } = await runCli(["chat"], {
+      input: "What is RAG?\n/topics\n/path\n/help\n/reset\n",
+    });
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/Sources: \[14\] 4,RAG技术/);
+    expect(stdout).toMatch(/The memo covers these topics/);
+    expect(stdout).toMatch(/learning path/);
+    expect(stdout).toMatch(/forgotten this conversation/);
+  });
+
+  it("npm start's default (no tokens) is the terminal chat", async () => {
+    const { code, stdout } = await runCli([], { input: "什么是多模态?\n" });
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/多模态/);
+  });
+
+  it("--conversation continues a stored conversation across runs (SQLite)", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "memo-cli-"));
+    const env = { MEMORY_URL: `sqlite://${path.join(dir, "m.sqlite")}` };
+    await runCli(["ask", "--conversation", "c42", "What is RAG?"], { env });
+    const follow = await runCli(["ask", "--json", "--conversation", "c42", "and what about it?"], { env });
+    // Offline, a vague follow-up is answered with the help of the stored previous question.
+    expect(JSON.parse(follow.stdout)).toMatchObject({ covered: true, sources: [{ title: "4,RAG技术" }] });
+  });
+});

@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.js";
+import { BotError } from "../../src/core/errors.js";
+
+describe("loadConfig", () => {
+  it("has working defaults with an empty environment: offline, SQLite memory", () => {
+    const config = loadConfig({});
+    expect(config.llm).toBeUndefined();
+    expect(config.memory.url).toBe("sqlite://./data/memory.sqlite");
+    expect(config.memory.ttlSeconds).toBe(7 * 24 * 3600);
+    expect(config.knowledgeDir).toMatch(/config[/\\]knowledge$/);
+    expect(config.slack).toBeUndefined();
+    expect(config.discord).toBeUndefined();
+  });
+
+  it("turns on the LLM with OPENAI_API_KEY and keeps the base URL", () => {
+    const config = loadConfig({ OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: "http://127.0.0.1:11434/v1" });
+    expect(config.llm?.baseURL).toBe("http://127.0.0.1:11434/v1");
+    expect(config.llm?.model).toBe("gpt-4o-mini");
+  });
+
+  it.each([
+    ["OPENAI_TIMEOUT_MS", "soon", /OPENAI_TIMEOUT_MS must be a whole number/],
+    ["MEMORY_URL", "mysql://x", /MEMORY_URL must start with sqlite:\/\//],
+    ["OPENAI_BASE_URL", "localhost:1234", /OPENAI_BASE_URL must be a URL/],
+    ["LOG_LEVEL", "loud", /LOG_LEVEL/],
+    ["PORT", "99999", /PORT must be a whole number from 0 to 65535/],
+    ["SLACK_COMMAND_PREFIX", "My Bot", /SLACK_COMMAND_PREFIX may hold only/],
+  ])("rejects a bad %s with a message naming it", (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrowError(message);
+    try {
+      loadConfig({ [name]: value });
+    } catch (error) {
+      expect(error).toBeInstanceOf(BotError);
+      expect((error as BotError).code).toBe("config_invalid");
+      expect((error as BotError).message).toContain(".env");
+    }
+  });
+
+  it("names a missing Slack signing secret", () => {
+    expect(() => loadConfig({ SLACK_BOT_TOKEN: "xoxb-1" })).toThrowError(/SLACK_SIGNING_SECRET is missing/);
+  });
+
+  it("reports every bad variable at once", () => {
+    expect(() => loadConfig({ PORT: "x", OPENAI_MAX_RETRIES: "-1" })).toThrowError(
+      /PORT[\s\S]*OPENAI_MAX_RETRIES|OPENAI_MAX_RETRIES[\s\S]*PORT/,
+    );
+  });
+});
