@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { projectRoot } from "../../src/core/paths.js";
+import { startFakeOpenAI } from "../fakes/openai-server.js";
 
 const root = projectRoot();
 
@@ -107,5 +108,47 @@ describe("CLI contract", () => {
     const follow = await runCli(["ask", "--json", "--conversation", "c42", "and what about it?"], { env });
     // Offline, a vague follow-up is answered with the help of the stored previous question.
     expect(JSON.parse(follow.stdout)).toMatchObject({ covered: true, sources: [{ title: "4,RAG技术" }] });
+  });
+
+  it("with an LLM: mode is llm, and --conversation sends the first turn with the second question", async () => {
+    const fake = await startFakeOpenAI();
+    try {
+      const dir = await mkdtemp(path.join(tmpdir(), "memo-cli-"));
+      const env = {
+        MEMORY_URL: `sqlite://${path.join(dir, "m.sqlite")}`,
+        OPENAI_API_KEY: "sk-test",
+        OPENAI_BASE_URL: fake.url,
+        OPENAI_MAX_RETRIES: "0",
+      };
+      const first = await runCli(["ask", "--json", "--conversation", "ID", "What is RAG?"], { env });
+      expect(JSON.parse(first.stdout)).toMatchObject({
+        mode: "llm",
+        covered: true,
+        sources: [{ title: "4,RAG技术" }],
+      });
+      await runCli(["ask", "--json", "--conversation", "ID", "And how is it different from fine-tuning?"], {
+        env,
+      });
+      const second = fake.requests.at(-1);
+      expect(second?.messages.map((m) => m.role)).toEqual(["system", "user", "assistant", "user"]);
+      expect(second?.messages[1]?.content).toBe("What is RAG?");
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it("with an LLM failure: a clear message and a non-zero exit", async () => {
+    const fake = await startFakeOpenAI({ mode: "status", status: 429, retryAfter: 3 });
+    try {
+      const env = { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: fake.url, OPENAI_MAX_RETRIES: "0" };
+      const plain = await runCli(["ask", "What is RAG?"], { env });
+      expect(plain.code).toBe(1);
+      expect(plain.stderr).toMatch(/rate-limiting us.*3 seconds/);
+      const json = await runCli(["ask", "--json", "What is RAG?"], { env });
+      expect(json.code).toBe(1);
+      expect(JSON.parse(json.stdout)).toMatchObject({ code: "llm_rate_limited" });
+    } finally {
+      await fake.close();
+    }
   });
 });

@@ -144,6 +144,10 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
             throw new BotError("The language model stopped answering.", "llm_timeout", { cause: error });
           throw llmError(error, "stream");
         }
+        // An aborted stream may simply end: say why it ended.
+        if (stalled) throw new BotError("The language model stopped answering.", "llm_timeout");
+        if (signal?.aborted)
+          throw new BotError("The answer was stopped.", "shutting_down", { cause: signal.reason });
         if (!finished) {
           throw new BotError("The language model's answer was cut off.", "stream_interrupted");
         }

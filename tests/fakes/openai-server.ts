@@ -1,0 +1,168 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/**
+ * A local OpenAI-compatible Chat Completions server speaking the real wire protocol (SSE chunks,
+ * `data: [DONE]`, usage in the last chunk). Tests and the benchmark drive the real openai SDK against it.
+ */
+export interface FakeBehaviour {
+  /** What to do with the next requests: answer, fail with a status, hang, or cut the stream midway. */
+  mode: "ok" | "status" | "hang" | "cut";
+  status?: number;
+  retryAfter?: number;
+  /** Delay before the first chunk, ms. */
+  firstTokenMs?: number;
+  /** Delay between chunks, ms. */
+  chunkDelayMs?: number;
+  /** For "cut": how many content chunks to send before dropping the connection. */
+  cutAfter?: number;
+  /** The answer, as chunks; by default it cites the first section the prompt says looks relevant. */
+  reply?: (request: ChatRequest) => string[];
+  cachedTokens?: number;
+}
+
+export interface ChatRequest {
+  model: string;
+  messages: { role: string; content: string }[];
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean };
+  max_tokens?: number;
+}
+
+export interface FakeOpenAI {
+  url: string;
+  requests: ChatRequest[];
+  behave(b: Partial<FakeBehaviour>): void;
+  /** Behaviour for the next request only, then back to the standing behaviour. */
+  once(b: Partial<FakeBehaviour>): void;
+  close(): Promise<void>;
+}
+
+export function defaultReply(request: ChatRequest): string[] {
+  const last = request.messages.at(-1)?.content ?? "";
+  const cited = /Sections that look relevant: \[(\d+)\]/.exec(last)?.[1];
+  if (!cited) return ["The memo ", "does not cover ", "that."];
+  return ["According to ", "the memo, ", "this is ", "explained there ", `[${cited}]`, "."];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const roughTokens = (s: string) => Math.ceil(s.length / 3);
+
+export async function startFakeOpenAI(initial: Partial<FakeBehaviour> = {}): Promise<FakeOpenAI> {
+  let standing: FakeBehaviour = { mode: "ok", ...initial };
+  const queue: Partial<FakeBehaviour>[] = [];
+  const requests: ChatRequest[] = [];
+  const open = new Set<ServerResponse>();
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method !== "POST" || !req.url?.endsWith("/chat/completions")) {
+      res.writeHead(404, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: { message: "not found", type: "invalid_request_error" } }));
+      return;
+    }
+    let body = "";
+    for await (const chunk of req) body += chunk;
+    const request = JSON.parse(body) as ChatRequest;
+    requests.push(request);
+    const b: FakeBehaviour = { ...standing, ...(queue.shift() ?? {}) };
+
+    if (b.mode === "hang") {
+      open.add(res);
+      return; // never answers
+    }
+    if (b.mode === "status") {
+      const status = b.status ?? 500;
+      res.writeHead(status, {
+        "content-type": "application/json",
+        ...(b.retryAfter !== undefined ? { "retry-after": String(b.retryAfter) } : {}),
+      });
+      res.end(
+        JSON.stringify({
+          error: {
+            message: status === 429 ? "Rate limit reached" : "Internal error",
+            type: "server_error",
+            code: null,
+          },
+        }),
+      );
+      return;
+    }
+
+    if (b.firstTokenMs) await sleep(b.firstTokenMs);
+    res.writeHead(200, {
+      "content-type": "text/event-stream",
+      "cache-control": "no-cache",
+      connection: "keep-alive",
+    });
+    open.add(res);
+    const id = `chatcmpl-${Math.random().toString(36).slice(2)}`;
+    const created = Math.floor(Date.now() / 1000);
+    const send = (payload: unknown) => res.write(`data: ${JSON.stringify(payload)}\n\n`);
+    const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
+      send({
+        id,
+        object: "chat.completion.chunk",
+        created,
+        model: request.model,
+        choices: [{ index: 0, delta, finish_reason: finish }],
+      });
+
+    const parts = (b.reply ?? defaultReply)(request);
+    chunk({ role: "assistant", content: "" });
+    let sent = 0;
+    for (const part of parts) {
+      if (b.mode === "cut" && sent >= (b.cutAfter ?? 1)) {
+        await sleep(30); // let what was written reach the client, then drop the connection
+        res.socket?.destroy();
+        open.delete(res);
+        return;
+      }
+      chunk({ content: part });
+      sent++;
+      if (b.chunkDelayMs) await sleep(b.chunkDelayMs);
+      if (res.destroyed) return;
+    }
+    chunk({}, "stop");
+    if (request.stream_options?.include_usage) {
+      const prompt = roughTokens(request.messages.map((m) => m.content).join(""));
+      const completion = roughTokens(parts.join(""));
+      send({
+        id,
+        object: "chat.completion.chunk",
+        created,
+        model: request.model,
+        choices: [],
+        usage: {
+          prompt_tokens: prompt,
+          completion_tokens: completion,
+          total_tokens: prompt + completion,
+          prompt_tokens_details: { cached_tokens: b.cachedTokens ?? 0 },
+        },
+      });
+    }
+    res.write("data: [DONE]\n\n");
+    res.end();
+    open.delete(res);
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch(() => res.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    requests,
+    behave(b) {
+      standing = { ...standing, ...b };
+    },
+    once(b) {
+      queue.push(b);
+    },
+    async close() {
+      for (const res of open) res.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

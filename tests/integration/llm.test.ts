@@ -1,0 +1,133 @@
+import { countTokens } from "gpt-tokenizer";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type FakeOpenAI, startFakeOpenAI } from "../fakes/openai-server.js";
+import { inbound, recordingSink, testApp } from "../helpers.js";
+
+let fake: FakeOpenAI;
+beforeAll(async () => {
+  fake = await startFakeOpenAI();
+});
+afterAll(async () => {
+  await fake.close();
+});
+
+const llmEnv = (extra: Record<string, string> = {}) => ({
+  OPENAI_API_KEY: "sk-test-secret-key-123456",
+  OPENAI_BASE_URL: fake.url,
+  OPENAI_MODEL: "fake-model",
+  OPENAI_MAX_RETRIES: "0",
+  OPENAI_TIMEOUT_MS: "2000",
+  ...extra,
+});
+
+describe("LLM answers through the real openai SDK against a fake server", () => {
+  it("streams an answer whose citations map to real sections, with usage", async () => {
+    fake.behave({ mode: "ok", cachedTokens: 1024 });
+    const app = await testApp(llmEnv());
+    const r = recordingSink();
+    await app.bot.handle(inbound("What is RAG?"), r.sink);
+    expect(r.failure).toBeUndefined();
+    expect(r.deltas.length).toBeGreaterThan(3);
+    expect(r.text).toBe("According to the memo, this is explained there [14].");
+    expect(r.meta).toMatchObject({ mode: "llm", covered: true, sources: [{ n: 14, title: "4,RAG技术" }] });
+    expect(r.meta?.usage?.cachedTokens).toBe(1024);
+    expect(r.meta?.usage?.promptTokens).toBeGreaterThan(0);
+    const request = fake.requests.at(-1);
+    expect(request?.model).toBe("fake-model");
+    expect(request?.messages[0]?.role).toBe("system");
+    expect(request?.messages.at(-1)?.content).toMatch(/^What is RAG\?[\s\S]*Answer in English/);
+  });
+
+  it("removes a citation to a section that does not exist, and logs it", async () => {
+    fake.once({ reply: () => ["Agents automate ", "[99]", " work [15]."] });
+    const app = await testApp(llmEnv());
+    const r = recordingSink();
+    await app.bot.handle(inbound("What is an agent?"), r.sink);
+    expect(r.text).toBe("Agents automate  work [15].");
+    expect(r.meta?.sources.map((s) => s.n)).toEqual([15]);
+    expect(app.log.lines().some((l) => l.citation === 99)).toBe(true);
+  });
+
+  it("puts a byte-identical system prefix of at least 1024 tokens first, for prompt caching", async () => {
+    const app = await testApp(llmEnv());
+    await app.bot.handle(inbound("What is RAG?"), recordingSink().sink);
+    await app.bot.handle(inbound("微调是什么?", { thread: "other" }), recordingSink().sink);
+    const [a, b] = fake.requests.slice(-2);
+    expect(a?.messages[0]?.content).toBe(b?.messages[0]?.content);
+    expect(countTokens(a?.messages[0]?.content ?? "")).toBeGreaterThanOrEqual(1024);
+    expect(a?.messages[0]?.content).toContain("[14] 4,RAG技术");
+    expect(b?.messages.at(-1)?.content).toMatch(/Answer in Chinese/);
+  });
+
+  it("carries the conversation into follow-up questions", async () => {
+    const app = await testApp(llmEnv());
+    await app.bot.handle(inbound("What is RAG?", { thread: "f1" }), recordingSink().sink);
+    await app.bot.handle(
+      inbound("and how is that different from fine-tuning?", { thread: "f1" }),
+      recordingSink().sink,
+    );
+    const follow = fake.requests.at(-1);
+    expect(follow?.messages.map((m) => m.role)).toEqual(["system", "user", "assistant", "user"]);
+    expect(follow?.messages[1]?.content).toBe("What is RAG?");
+    expect(follow?.messages[2]?.content).toContain("[14]");
+  });
+
+  it("trims history to the token budget, oldest turns first, never splitting a turn", async () => {
+    const app = await testApp(llmEnv({ HISTORY_TOKEN_BUDGET: "60" }));
+    for (const q of ["What is RAG?", "What is a token?", "What are agents?", "And fine-tuning?"]) {
+      await app.bot.handle(inbound(q, { thread: "budget" }), recordingSink().sink);
+    }
+    const last = fake.requests.at(-1);
+    const roles = last?.messages.map((m) => m.role) ?? [];
+    expect(roles[0]).toBe("system");
+    expect((roles.length - 2) % 2).toBe(0); // whole user+assistant pairs only
+    expect(roles.length).toBeLessThan(8); // the oldest turns were dropped
+    expect(last?.messages.at(-2)?.role).toBe("assistant");
+  });
+
+  it.each([
+    [
+      { mode: "status", status: 429, retryAfter: 7 } as const,
+      "llm_rate_limited",
+      /rate-limiting us.*7 seconds/,
+    ],
+    [{ mode: "status", status: 500 } as const, "llm_unavailable", /unavailable/],
+    [{ mode: "status", status: 401 } as const, "llm_auth", /OPENAI_API_KEY/],
+    [{ mode: "hang" } as const, "llm_timeout", /took too long/],
+    [{ mode: "cut", cutAfter: 2 } as const, "stream_interrupted", /cut off/],
+  ])("turns %o into a specific message and stores no turn", async (behaviour, code, message) => {
+    const app = await testApp(llmEnv({ OPENAI_TIMEOUT_MS: "500" }));
+    fake.once(behaviour);
+    const r = recordingSink();
+    await app.bot.handle(inbound("What is RAG?", { thread: `fail-${code}` }), r.sink);
+    expect(r.failure?.error.code).toBe(code);
+    expect(r.failure?.message).toMatch(message);
+    expect(r.failure?.message).toMatch(/\(ref: [0-9a-f]{8}\)$/);
+    expect(await app.bot.services.memory.history(`cli:local:c1:fail-${code}`)).toEqual([]);
+  });
+
+  it("a stream that stalls after it started times out instead of hanging", async () => {
+    const app = await testApp(llmEnv({ OPENAI_TIMEOUT_MS: "300" }));
+    fake.once({ chunkDelayMs: 2_000 });
+    const r = recordingSink();
+    await app.bot.handle(inbound("What is RAG?"), r.sink);
+    expect(r.failure?.error.code).toBe("llm_timeout");
+  });
+
+  it("retries a 500 when retries are configured, then answers", async () => {
+    const app = await testApp(llmEnv({ OPENAI_MAX_RETRIES: "2" }));
+    fake.once({ mode: "status", status: 500 });
+    const before = fake.requests.length;
+    const r = recordingSink();
+    await app.bot.handle(inbound("What is RAG?"), r.sink);
+    expect(r.failure).toBeUndefined();
+    expect(fake.requests.length - before).toBe(2);
+  });
+
+  it("never writes the API key to the logs", async () => {
+    const app = await testApp(llmEnv());
+    fake.once({ mode: "status", status: 401 });
+    await app.bot.handle(inbound("What is RAG?"), recordingSink().sink);
+    expect(app.log.raw()).not.toContain("sk-test-secret-key-123456");
+  });
+});
