@@ -1,15 +1,84 @@
+import type { Server } from "node:http";
+import { createSlackAdapter } from "./adapters/slack/adapter.js";
+import { type App, createApp } from "./app.js";
 import type { Config } from "./config.js";
 import type { Logger } from "./core/log.js";
+import { createMetrics } from "./core/metrics.js";
+import { opsRoutes, type Readiness, startRouteServer } from "./ops/routes.js";
 
-/** Runs the platform adapters that have credentials. */
+export interface Service {
+  app: App;
+  port: number;
+  stop(): Promise<void>;
+}
+
+interface Runner extends Readiness {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts the platform adapters that have credentials, plus /healthz and /metrics. */
+export async function startService(config: Config, logger: Logger): Promise<Service> {
+  const app = await createApp(config, logger, { metrics: createMetrics({ defaults: true }) });
+  const runners: Runner[] = [];
+  const routes = opsRoutes({ bot: app.bot, store: app.store, metrics: app.metrics, adapters: () => runners });
+
+  if (config.slack) {
+    const slack = createSlackAdapter(app.bot, config.slack, app.store, logger, { port: config.port, routes });
+    runners.push({ name: "slack", ready: slack.ready, start: slack.start, stop: slack.stop });
+  }
+  if (config.discord) {
+    const { createDiscordAdapter } = await import("./adapters/discord/adapter.js");
+    const discord = createDiscordAdapter(app.bot, config.discord, app.store, logger);
+    runners.push({ name: "discord", ready: discord.ready, start: discord.start, stop: discord.stop });
+  }
+  // Slack's receiver serves the routes on PORT; without Slack, a small server does.
+  let server: Server | undefined;
+  if (!config.slack) server = await startRouteServer(routes, config.port);
+  for (const runner of runners) await runner.start();
+  const port = server ? ((server.address() as { port: number } | null)?.port ?? config.port) : config.port;
+  logger.info(
+    { adapters: runners.map((r) => r.name), mode: app.bot.services.answerer.mode, port },
+    "memo-bot serving",
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    app,
+    port,
+    stop() {
+      stopping ??= (async () => {
+        // Stop taking events, let answers in flight finish (or end them cleanly), then close the store.
+        logger.info({ inFlight: app.bot.inFlight() }, "shutting down");
+        const drained = app.bot.drain(config.shutdownGraceSeconds * 1000);
+        await Promise.all(
+          runners.map((r) => r.stop().catch((err) => logger.warn({ err }, `${r.name} stop failed`))),
+        );
+        await drained;
+        await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+        await app.close();
+        logger.info("stopped");
+      })();
+      return stopping;
+    },
+  };
+}
+
 export async function serve(config: Config, logger: Logger): Promise<number> {
   if (!config.slack && !config.discord) {
-    logger.error("serve needs SLACK_BOT_TOKEN or DISCORD_TOKEN");
     process.stderr.write(
       "memo-bot serve: set SLACK_BOT_TOKEN (Slack) or DISCORD_TOKEN (Discord); see .env.example.\n",
     );
     return 1;
   }
-  process.stderr.write("memo-bot serve: the Slack and Discord adapters are not built yet.\n");
-  return 1;
+  const service = await startService(config, logger);
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, "signal received");
+      service.stop().then(resolve, resolve);
+    };
+    process.once("SIGTERM", onSignal);
+    process.once("SIGINT", onSignal);
+  });
+  return 0;
 }

@@ -72,3 +72,29 @@ export function recordingSink() {
 export function inbound(text: string, extra: Partial<Inbound> = {}): Inbound {
   return { platform: "cli", workspace: "local", channel: "c1", user: "u1", isDirect: false, text, ...extra };
 }
+
+export async function freePort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Waits until `check` returns a truthy value (it polls; tests assert on what it returns, never on time). */
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  what = "condition",
+  timeoutMs = 10_000,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

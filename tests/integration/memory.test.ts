@@ -2,14 +2,13 @@ import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { createConversationMemory } from "../../src/core/memory/conversations.js";
 import { createStore, type Store } from "../../src/core/memory/store.js";
 import type { Turn } from "../../src/core/types.js";
-import { inbound, memoryLogger, recordingSink, testApp } from "../helpers.js";
+import { freePort, inbound, memoryLogger, recordingSink, testApp } from "../helpers.js";
 
 const REDIS_URL = process.env.REDIS_URL;
 const options = { ttlSeconds: 3600, maxTurns: 100, timeoutMs: 2000 };
@@ -93,16 +92,6 @@ describe.skipIf(!REDIS_URL)("conversation memory on Redis (REDIS_URL)", () => {
 if (!REDIS_URL) {
   describe("conversation memory on Redis", () => {
     it.skip("skipped: set REDIS_URL (e.g. redis://127.0.0.1:6379) to run the Redis tests", () => {});
-  });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
   });
 }
 

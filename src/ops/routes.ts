@@ -1,0 +1,75 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Bot } from "../core/bot.js";
+import type { Store } from "../core/memory/store.js";
+import type { Metrics } from "../core/metrics.js";
+
+export interface Route {
+  path: string;
+  method: string[];
+  handler: (req: IncomingMessage, res: ServerResponse) => void;
+}
+
+export interface Readiness {
+  name: string;
+  ready(): boolean;
+}
+
+/**
+ * GET /healthz: liveness plus the readiness of each adapter and of the store (200 when every adapter
+ * is ready, 503 otherwise; a failing store only degrades: answers go on without memory).
+ * GET /metrics: Prometheus text from prom-client.
+ */
+export function opsRoutes(deps: {
+  bot: Bot;
+  store: Store;
+  metrics: Metrics;
+  adapters: () => Readiness[];
+}): Route[] {
+  return [
+    {
+      path: "/healthz",
+      method: ["GET"],
+      handler: (_req, res) => {
+        const adapters = Object.fromEntries(
+          deps.adapters().map((a) => [a.name, a.ready() ? "ready" : "starting"]),
+        );
+        const ready = Object.values(adapters).every((s) => s === "ready");
+        const storeOk = deps.bot.services.memory.healthy();
+        const body = {
+          status: ready ? (storeOk ? "ok" : "degraded") : "starting",
+          adapters,
+          store: { kind: deps.store.kind, healthy: storeOk },
+          mode: deps.bot.services.answerer.mode,
+          inFlight: deps.bot.inFlight(),
+        };
+        res.writeHead(ready ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify(body));
+      },
+    },
+    {
+      path: "/metrics",
+      method: ["GET"],
+      handler: (_req, res) => {
+        deps.metrics.registry.metrics().then(
+          (text) => res.writeHead(200, { "content-type": deps.metrics.registry.contentType }).end(text),
+          () => res.writeHead(500).end(),
+        );
+      },
+    },
+  ];
+}
+
+/** A plain HTTP server for the routes, when no Slack HTTP receiver is there to carry them. */
+export async function startRouteServer(routes: Route[], port: number): Promise<Server> {
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? "/", "http://x").pathname;
+    const route = routes.find((r) => r.path === path && r.method.includes(req.method ?? "GET"));
+    if (route) route.handler(req, res);
+    else
+      res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "not found" }));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, resolve);
+  });
+  return server;
+}

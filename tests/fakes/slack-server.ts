@@ -1,0 +1,199 @@
+import { createHmac, randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { type WebSocket, WebSocketServer } from "ws";
+
+/**
+ * A local fake of Slack's Web API (and Socket Mode) speaking the real wire protocol: form-encoded or
+ * JSON method calls at /api/<method>, `{ok: ...}` answers, 429 with Retry-After, and the Socket Mode
+ * WebSocket handed out by apps.connections.open. Every call is recorded for assertions.
+ */
+export interface SlackCall {
+  method: string;
+  args: Record<string, unknown>;
+  at: number;
+}
+
+export interface FakeSlack {
+  apiUrl: string;
+  responseUrl: string;
+  calls: SlackCall[];
+  /** Calls to one method, in order. */
+  of(method: string): SlackCall[];
+  /** Answer the next call to `method` with HTTP 429 and this Retry-After. */
+  rateLimitOnce(method: string, retryAfterSeconds: number): void;
+  /** Socket Mode: send an envelope to every connected client; resolves with the client's ack. */
+  sendEnvelope(type: string, payload: unknown): Promise<Record<string, unknown>>;
+  socketConnected(): boolean;
+  close(): Promise<void>;
+}
+
+export const BOT_USER_ID = "UBOT0001";
+export const TEAM_ID = "T0001";
+
+export async function startFakeSlack(options: { nativeStreaming?: boolean } = {}): Promise<FakeSlack> {
+  const calls: SlackCall[] = [];
+  const limited = new Map<string, number>();
+  let nextTs = 1_700_000_000;
+  const sockets = new Set<WebSocket>();
+  const pendingAcks = new Map<string, (ack: Record<string, unknown>) => void>();
+
+  const readBody = async (req: IncomingMessage) => {
+    let raw = "";
+    for await (const chunk of req) raw += chunk;
+    const type = req.headers["content-type"] ?? "";
+    if (type.includes("application/json")) return raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+    const args: Record<string, unknown> = {};
+    for (const [k, v] of new URLSearchParams(raw)) {
+      args[k] = /^[[{]/.test(v) ? safeJson(v) : v;
+    }
+    return args;
+  };
+
+  const answer = (method: string, args: Record<string, unknown>): Record<string, unknown> => {
+    const ts = () => `${nextTs++}.000100`;
+    switch (method) {
+      case "auth.test":
+        return {
+          ok: true,
+          url: "https://fake.slack.com/",
+          team: "Fake",
+          user: "memo-bot",
+          team_id: TEAM_ID,
+          user_id: BOT_USER_ID,
+          bot_id: "BBOT0001",
+        };
+      case "chat.postMessage":
+        return { ok: true, channel: args.channel, ts: ts(), message: { text: args.text } };
+      case "chat.update":
+      case "chat.delete":
+        return { ok: true, channel: args.channel, ts: args.ts };
+      case "chat.startStream":
+        return options.nativeStreaming === false
+          ? { ok: false, error: "unknown_method" }
+          : { ok: true, channel: args.channel, ts: ts() };
+      case "chat.appendStream":
+      case "chat.stopStream":
+        return { ok: true, channel: args.channel, ts: args.ts };
+      case "conversations.replies":
+        return { ok: true, messages: [], has_more: false };
+      case "assistant.threads.setStatus":
+      case "assistant.threads.setSuggestedPrompts":
+        return { ok: true };
+      case "apps.connections.open":
+        return { ok: true, url: `ws://127.0.0.1:${port}/socket` };
+      default:
+        return { ok: false, error: "unknown_method" };
+    }
+  };
+
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? "/", "http://x");
+      const args = await readBody(req);
+      if (url.pathname.startsWith("/response/")) {
+        calls.push({ method: "response_url", args, at: Date.now() });
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true }));
+        return;
+      }
+      const method = url.pathname.replace(/^\/api\//, "");
+      calls.push({ method, args, at: Date.now() });
+      const retry = limited.get(method);
+      if (retry !== undefined) {
+        limited.delete(method);
+        res.writeHead(429, { "retry-after": String(retry), "content-type": "application/json" });
+        res.end(JSON.stringify({ ok: false, error: "ratelimited" }));
+        return;
+      }
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer(method, args)));
+    })().catch(() => res.destroy());
+  });
+  const wss = new WebSocketServer({ server, path: "/socket" });
+  wss.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("message", (data) => {
+      const ack = safeJson(data.toString()) as Record<string, unknown>;
+      const id = String(ack.envelope_id ?? "");
+      pendingAcks.get(id)?.(ack);
+      pendingAcks.delete(id);
+    });
+    socket.send(
+      JSON.stringify({
+        type: "hello",
+        num_connections: 1,
+        debug_info: { host: "fake", approximate_connection_time: 3600 },
+        connection_info: { app_id: "A0001" },
+      }),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    apiUrl: `http://127.0.0.1:${port}/api/`,
+    responseUrl: `http://127.0.0.1:${port}/response/1`,
+    calls,
+    of: (method) => calls.filter((c) => c.method === method),
+    rateLimitOnce(method, retryAfterSeconds) {
+      limited.set(method, retryAfterSeconds);
+    },
+    socketConnected: () => sockets.size > 0,
+    sendEnvelope(type, payload) {
+      const envelope_id = randomUUID();
+      const acked = new Promise<Record<string, unknown>>((resolve) => pendingAcks.set(envelope_id, resolve));
+      for (const s of sockets)
+        s.send(
+          JSON.stringify({
+            envelope_id,
+            type,
+            payload,
+            accepts_response_payload: type !== "events_api",
+            retry_attempt: 0,
+            retry_reason: "",
+          }),
+        );
+      return acked;
+    },
+    async close() {
+      for (const s of sockets) s.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Sends a request to a Bolt receiver signed the way Slack signs it (v0 HMAC-SHA256). */
+export async function sendSigned(
+  url: string,
+  body: string,
+  options: {
+    secret: string;
+    contentType?: string;
+    timestamp?: number;
+    headers?: Record<string, string>;
+    badSignature?: boolean;
+  },
+) {
+  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+  const signature = `v0=${createHmac("sha256", options.secret).update(`v0:${timestamp}:${body}`).digest("hex")}`;
+  return fetch(url, {
+    method: "POST",
+    headers: {
+      "content-type": options.contentType ?? "application/json",
+      "x-slack-request-timestamp": String(timestamp),
+      "x-slack-signature": options.badSignature ? `v0=${"0".repeat(64)}` : signature,
+      ...options.headers,
+    },
+    body,
+  });
+}

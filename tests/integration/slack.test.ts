@@ -1,0 +1,335 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { createSlackAdapter, type SlackAdapter } from "../../src/adapters/slack/adapter.js";
+import { projectRoot } from "../../src/core/paths.js";
+import { type FakeOpenAI, startFakeOpenAI } from "../fakes/openai-server.js";
+import { type FakeSlack, sendSigned, startFakeSlack, TEAM_ID } from "../fakes/slack-server.js";
+import { freePort, testApp, waitFor } from "../helpers.js";
+
+const SECRET = "test-signing-secret";
+const fixture = (name: string) =>
+  readFileSync(path.join(projectRoot(), "tests", "fixtures", "slack", name), "utf8");
+
+interface Harness {
+  slack: FakeSlack;
+  llm?: FakeOpenAI;
+  adapter: SlackAdapter;
+  url: string;
+  app: Awaited<ReturnType<typeof testApp>>;
+}
+const open: Harness[] = [];
+afterEach(async () => {
+  for (const h of open.splice(0)) {
+    await h.adapter.stop();
+    await h.slack.close();
+    await h.llm?.close();
+    await h.app.close();
+  }
+});
+
+async function harness(
+  opts: { native?: boolean; llm?: boolean; socket?: boolean; env?: Record<string, string> } = {},
+): Promise<Harness> {
+  const slack = await startFakeSlack({ nativeStreaming: opts.native ?? true });
+  const llm = opts.llm ? await startFakeOpenAI() : undefined;
+  const port = await freePort();
+  const app = await testApp({
+    SLACK_BOT_TOKEN: "xoxb-test-token-1234567890",
+    SLACK_SIGNING_SECRET: SECRET,
+    SLACK_API_URL: slack.apiUrl,
+    ...(opts.socket ? { SLACK_APP_TOKEN: "xapp-1-test-app-token-123456" } : {}),
+    ...(llm
+      ? {
+          OPENAI_API_KEY: "sk-test-key-0000000000",
+          OPENAI_BASE_URL: llm.url,
+          OPENAI_MAX_RETRIES: "0",
+          OPENAI_TIMEOUT_MS: "2000",
+        }
+      : {}),
+    ...opts.env,
+  });
+  const config = app.config.slack;
+  if (!config) throw new Error("slack config missing");
+  const adapter = createSlackAdapter(app.bot, config, app.store, app.log.logger, {
+    port,
+    editIntervalMs: 1000,
+  });
+  await adapter.start();
+  const h = { slack, llm, adapter, url: `http://127.0.0.1:${port}/slack/events`, app };
+  open.push(h);
+  return h;
+}
+
+const event = (overrides: Record<string, unknown> = {}, eventOverrides: Record<string, unknown> = {}) => {
+  const body = JSON.parse(fixture("app_mention.json"));
+  Object.assign(body, overrides);
+  Object.assign(body.event, eventOverrides);
+  return JSON.stringify(body);
+};
+
+/** The text a Slack user finally sees for an answer, whichever way it was rendered. */
+function finalText(slack: FakeSlack): string {
+  const stop = slack.of("chat.stopStream").at(-1);
+  if (stop) {
+    const start = slack.of("chat.startStream").map((c) => String(c.args.markdown_text ?? ""));
+    const appends = slack.of("chat.appendStream").map((c) => String(c.args.markdown_text ?? ""));
+    return [...start, ...appends].join("");
+  }
+  const blocks = (slack.of("chat.update").at(-1)?.args.blocks ?? []) as { text?: { text?: string } }[];
+  return blocks.map((b) => b.text?.text ?? "").join("\n");
+}
+const answered = (slack: FakeSlack) =>
+  slack.of("chat.stopStream").length > 0 ||
+  slack
+    .of("chat.update")
+    .some((c) => Array.isArray(c.args.blocks) && (c.args.blocks as unknown[]).length > 0);
+
+describe("Slack adapter (real Bolt, fake Slack Web API)", () => {
+  it("answers a mention in the message's thread, streamed natively, with sources", async () => {
+    const h = await harness();
+    const res = await sendSigned(h.url, event(), { secret: SECRET });
+    expect(res.status).toBe(200);
+    await waitFor(() => answered(h.slack), "answer");
+    const start = h.slack.of("chat.startStream")[0];
+    expect(start?.args).toMatchObject({
+      channel: "C123ABC456",
+      thread_ts: "1515449522.000016",
+      recipient_user_id: "U061F7AUR",
+      recipient_team_id: TEAM_ID,
+    });
+    expect(finalText(h.slack)).toMatch(/RAG/);
+    const stop = h.slack.of("chat.stopStream")[0];
+    expect(JSON.stringify(stop?.args.blocks)).toContain("4,RAG技术");
+    expect(JSON.stringify(stop?.args.blocks)).toContain("memo_feedback_up");
+  });
+
+  it("falls back to a placeholder edited with chat.update where native streaming is unavailable", async () => {
+    const h = await harness({ native: false });
+    await sendSigned(h.url, event(), { secret: SECRET });
+    await waitFor(() => answered(h.slack), "answer");
+    const placeholder = h.slack.of("chat.postMessage")[0];
+    expect(placeholder?.args).toMatchObject({
+      channel: "C123ABC456",
+      thread_ts: "1515449522.000016",
+      text: "_Thinking…_",
+    });
+    const final = h.slack.of("chat.update").at(-1);
+    expect(JSON.stringify(final?.args.blocks)).toContain("Sources (My Break down LLM Memo)");
+    expect(finalText(h.slack)).toMatch(/RAG/);
+  });
+
+  it("answers a DM (message.im)", async () => {
+    const h = await harness({ native: false });
+    await sendSigned(h.url, fixture("message_im.json"), { secret: SECRET });
+    await waitFor(() => answered(h.slack), "answer");
+    expect(h.slack.of("chat.postMessage")[0]?.args.channel).toBe("D024BE91L");
+    expect(finalText(h.slack)).toMatch(/微调/);
+  });
+
+  it("continues a thread without a new mention, carrying the history to the LLM", async () => {
+    const h = await harness({ llm: true, native: false });
+    await sendSigned(h.url, event(), { secret: SECRET });
+    await waitFor(() => answered(h.slack), "first answer");
+    const followUp = JSON.parse(fixture("app_mention.json"));
+    followUp.event_id = "Ev-follow";
+    followUp.event = {
+      type: "message",
+      channel: "C123ABC456",
+      channel_type: "channel",
+      user: "U061F7AUR",
+      text: "and how is it different from fine-tuning?",
+      ts: "1515449600.000100",
+      thread_ts: "1515449522.000016",
+    };
+    await sendSigned(h.url, JSON.stringify(followUp), { secret: SECRET });
+    await waitFor(() => h.llm?.requests.length === 2, "second LLM request");
+    const second = h.llm?.requests[1];
+    expect(second?.messages.map((m) => m.role)).toEqual(["system", "user", "assistant", "user"]);
+    expect(second?.messages[1]?.content).toBe("What is RAG?");
+  });
+
+  it("ignores a thread message in a thread the bot is not in, and messages from bots", async () => {
+    const h = await harness();
+    const stranger = JSON.parse(fixture("app_mention.json"));
+    stranger.event = {
+      type: "message",
+      channel: "C1",
+      channel_type: "channel",
+      user: "U9",
+      text: "hello",
+      ts: "1.2",
+      thread_ts: "1.1",
+    };
+    const botMessage = JSON.parse(fixture("message_im.json"));
+    botMessage.event = { ...botMessage.event, bot_id: "B999", subtype: "bot_message", ts: "9.9" };
+    for (const body of [stranger, botMessage])
+      expect((await sendSigned(h.url, JSON.stringify(body), { secret: SECRET })).status).toBe(200);
+    await sendSigned(h.url, event({ event_id: "Ev-after" }, { ts: "2.0", text: "<@UBOT0001> /topics" }), {
+      secret: SECRET,
+    });
+    await waitFor(() => answered(h.slack), "the later mention's answer");
+    expect(h.slack.of("chat.startStream").length + h.slack.of("chat.postMessage").length).toBe(1);
+  });
+
+  it("answers a retried or duplicated delivery once", async () => {
+    const h = await harness({ native: false });
+    await sendSigned(h.url, event(), { secret: SECRET });
+    await sendSigned(h.url, event(), {
+      secret: SECRET,
+      headers: { "x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout" },
+    });
+    // The same message also arrives as a plain message event.
+    const asMessage = JSON.parse(event({ event_id: "Ev-other" }));
+    asMessage.event.type = "message";
+    asMessage.event.channel_type = "channel";
+    await sendSigned(h.url, JSON.stringify(asMessage), { secret: SECRET });
+    await waitFor(() => answered(h.slack), "answer");
+    await waitFor(
+      () => h.app.log.lines().filter((l) => l.msg === "duplicate Slack delivery ignored").length >= 1,
+      "dedup",
+    );
+    expect(h.slack.of("chat.postMessage")).toHaveLength(1);
+  });
+
+  it("rejects a bad signature or a stale timestamp with 401, and runs nothing", async () => {
+    const h = await harness();
+    const bad = await sendSigned(h.url, event(), { secret: SECRET, badSignature: true });
+    expect(bad.status).toBe(401);
+    const stale = await sendSigned(h.url, event(), {
+      secret: SECRET,
+      timestamp: Math.floor(Date.now() / 1000) - 60 * 10,
+    });
+    expect(stale.status).toBe(401);
+    const wrongSecret = await sendSigned(h.url, event(), { secret: "not-the-secret" });
+    expect(wrongSecret.status).toBe(401);
+    expect(h.slack.calls.filter((c) => c.method !== "auth.test")).toEqual([]);
+  });
+
+  it("/ask is acknowledged at once, then answered in a channel message whose thread continues", async () => {
+    const h = await harness({ native: false });
+    const body = fixture("slash_command.txt")
+      .trim()
+      .replace("RESPONSE_URL", encodeURIComponent(h.slack.responseUrl));
+    const res = await sendSigned(h.url, body, {
+      secret: SECRET,
+      contentType: "application/x-www-form-urlencoded",
+    });
+    expect(res.status).toBe(200);
+    await waitFor(() => answered(h.slack), "answer");
+    const post = h.slack.of("chat.postMessage")[0];
+    expect(post?.args).toMatchObject({ channel: "C2147483705" });
+    expect(String(post?.args.text)).toContain("> What is a token?");
+    expect(finalText(h.slack)).toMatch(/token/);
+  });
+
+  it("informational slash commands answer privately through response_url", async () => {
+    const h = await harness();
+    const body = fixture("slash_command.txt")
+      .trim()
+      .replace("RESPONSE_URL", encodeURIComponent(h.slack.responseUrl))
+      .replace("%2Fask", "%2Ftopics");
+    await sendSigned(h.url, body, { secret: SECRET, contentType: "application/x-www-form-urlencoded" });
+    const response = await waitFor(() => h.slack.of("response_url")[0], "response_url");
+    expect(response.args.response_type).toBe("ephemeral");
+    expect(String(response.args.text)).toContain("4,RAG技术");
+  });
+
+  it("an LLM failure replaces the placeholder with a clear error", async () => {
+    const h = await harness({ llm: true, native: false });
+    h.llm?.behave({ mode: "status", status: 500 });
+    await sendSigned(h.url, event(), { secret: SECRET });
+    const shown = await waitFor(
+      () =>
+        [...h.slack.of("chat.update"), ...h.slack.of("chat.postMessage")].find((c) =>
+          String(c.args.text).includes("unavailable"),
+        ),
+      "error",
+    );
+    expect(String(shown.args.text)).toMatch(
+      /^:warning: The language model is unavailable right now.*\(ref: [0-9a-f]{8}\)/,
+    );
+  });
+
+  it("output can never ping @channel, @here or @everyone", async () => {
+    const h = await harness({ llm: true, native: false });
+    h.llm?.behave({ reply: () => ["Hey <!channel> and <!here|here> and <!everyone> and @here, see [14]."] });
+    await sendSigned(h.url, event(), { secret: SECRET });
+    await waitFor(() => answered(h.slack), "answer");
+    const everything = JSON.stringify(h.slack.calls.filter((c) => c.method.startsWith("chat.")));
+    expect(everything).not.toMatch(/<!channel>|<!here|<!everyone>/);
+    expect(everything).not.toMatch(/[^\u2060]@here/);
+  });
+
+  it("splits a long answer at paragraph limits without cutting anything", async () => {
+    const h = await harness({ llm: true, native: false });
+    const paragraphs = Array.from({ length: 12 }, (_, i) => `Paragraph ${i} ${"word ".repeat(120)}[14]`);
+    h.llm?.behave({ reply: () => paragraphs.map((p) => `${p}\n\n`) });
+    await sendSigned(h.url, event(), { secret: SECRET });
+    await waitFor(() => answered(h.slack), "answer");
+    const blocks = (h.slack.of("chat.update").at(-1)?.args.blocks ?? []) as {
+      type: string;
+      text?: { text: string };
+    }[];
+    const sections = blocks.filter((b) => b.type === "section");
+    expect(sections.length).toBeGreaterThan(1);
+    for (const s of sections) expect(s.text?.text.length).toBeLessThanOrEqual(3000);
+    const shown = sections.map((s) => s.text?.text).join("\n\n");
+    for (let i = 0; i < 12; i++) expect(shown).toContain(`Paragraph ${i} `);
+  });
+
+  it("respects Slack's 429 Retry-After and still delivers the final answer", async () => {
+    const h = await harness({ native: false });
+    h.slack.rateLimitOnce("chat.update", 1);
+    await sendSigned(h.url, event(), { secret: SECRET });
+    const finals = () =>
+      h.slack
+        .of("chat.update")
+        .filter((c) => Array.isArray(c.args.blocks) && (c.args.blocks as unknown[]).length > 0);
+    // The first final update is answered 429; the client waits Retry-After and sends it again.
+    await waitFor(() => finals().length >= 2, "the retried update", 15_000);
+    expect(finals()[1]?.args.blocks).toEqual(finals()[0]?.args.blocks);
+    expect(h.app.log.lines().some((l) => String(l.msg).includes("rate limiting"))).toBe(true);
+  });
+
+  it("records 👍/👎 feedback", async () => {
+    const h = await harness();
+    const payload = {
+      type: "block_actions",
+      team: { id: TEAM_ID },
+      user: { id: "U061F7AUR" },
+      api_app_id: "A0001",
+      token: "x",
+      container: { type: "message", message_ts: "1.1", channel_id: "C1" },
+      trigger_id: "1.2.3",
+      channel: { id: "C1" },
+      response_url: h.slack.responseUrl,
+      actions: [
+        {
+          type: "button",
+          action_id: "memo_feedback_up",
+          block_id: "memo_feedback",
+          value: "v1",
+          action_ts: "1.3",
+        },
+      ],
+    };
+    const res = await sendSigned(h.url, `payload=${encodeURIComponent(JSON.stringify(payload))}`, {
+      secret: SECRET,
+      contentType: "application/x-www-form-urlencoded",
+    });
+    expect(res.status).toBe(200);
+    await waitFor(() => h.slack.of("response_url")[0], "thanks");
+    expect(await h.app.store.keyv.get("feedback:v1:U061F7AUR")).toMatchObject({ vote: "up" });
+  });
+
+  it("works in Socket Mode through apps.connections.open", async () => {
+    const h = await harness({ socket: true });
+    await waitFor(() => h.slack.socketConnected(), "socket connection");
+    expect(h.slack.of("apps.connections.open")).toHaveLength(1);
+    const ack = await h.slack.sendEnvelope("events_api", JSON.parse(event()));
+    expect(ack.envelope_id).toBeDefined();
+    await waitFor(() => answered(h.slack), "answer");
+    expect(finalText(h.slack)).toMatch(/RAG/);
+  });
+});
