@@ -1,0 +1,59 @@
+import type { SourceRef } from "../../core/types.js";
+
+export const MESSAGE_LIMIT = 2000;
+
+/**
+ * Splits text into Discord messages of at most `limit` characters, at paragraph boundaries, then
+ * lines, then characters. A code fence split across messages is closed and reopened, so each part renders.
+ */
+export function splitMessage(text: string, limit = MESSAGE_LIMIT): string[] {
+  const budget = limit - 8; // room to close and reopen a fence
+  const paragraphs = text.split(/(?<=\n)\n/);
+  const parts: string[] = [];
+  let current = "";
+  let fence: string | undefined; // the fence opener in force at the end of `current`
+
+  const fenceAfter = (chunk: string, open: string | undefined) => {
+    let state = open;
+    for (const line of chunk.split("\n")) {
+      const m = /^\s*(```|~~~)(\S*)/.exec(line);
+      if (m) state = state ? undefined : `${m[1]}${m[2] ?? ""}`;
+    }
+    return state;
+  };
+  const close = () => {
+    if (current.trim() === "" || (fence !== undefined && current === `${fence}\n`)) return;
+    parts.push(fence ? `${current.replace(/\n*$/, "")}\n${fence.slice(0, 3)}` : current.replace(/\n+$/, ""));
+    current = fence ? `${fence}\n` : "";
+  };
+  const add = (piece: string) => {
+    if (current.length + piece.length > budget) close();
+    if (current.length + piece.length <= budget) {
+      current += piece;
+      fence = fenceAfter(piece, fence);
+      return;
+    }
+    // A paragraph longer than a message: by lines, and a line longer than a message by characters.
+    for (const line of piece.split(/(?<=\n)/)) {
+      if (current.length + line.length > budget) close();
+      let rest = line;
+      while (current.length + rest.length > budget) {
+        const room = Math.max(1, budget - current.length);
+        current += rest.slice(0, room);
+        rest = rest.slice(room);
+        close();
+      }
+      current += rest;
+      fence = fenceAfter(line, fence);
+    }
+  };
+  for (const p of paragraphs) add(p);
+  if (current.trim() !== "" && current !== `${fence ?? ""}\n`) parts.push(current.replace(/\n+$/, ""));
+  return parts.length > 0 ? parts : [""];
+}
+
+export function sourcesLine(sources: SourceRef[]): string {
+  return sources.length === 0
+    ? ""
+    : `-# Sources (My Break down LLM Memo): ${sources.map((s) => `[${s.n}] ${s.title}`).join(" · ")}`;
+}

@@ -1,0 +1,365 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { type WebSocket, WebSocketServer } from "ws";
+
+/**
+ * A local fake Discord: REST (v10) and a gateway speaking the real protocol — HELLO, IDENTIFY, READY,
+ * heartbeats and ACKs, then dispatches (GUILD_CREATE, MESSAGE_CREATE, INTERACTION_CREATE). The real
+ * discord.js client runs against it; what the bot sends over REST is recorded for assertions.
+ */
+export interface RestCall {
+  method: string;
+  path: string;
+  body: Record<string, unknown> | undefined;
+  at: number;
+}
+
+export const BOT_ID = "900000000000000001";
+export const APP_ID = "900000000000000002";
+export const GUILD_ID = "900000000000000010";
+export const CHANNEL_ID = "900000000000000020";
+export const USER_ID = "900000000000000030";
+export const DM_CHANNEL_ID = "900000000000000040";
+
+let snowflake = 1_000_000_000_000_000_000n;
+export const nextId = () => String(snowflake++);
+
+export const user = (id = USER_ID, extra: Record<string, unknown> = {}) => ({
+  id,
+  username: `user${id.slice(-3)}`,
+  discriminator: "0",
+  global_name: null,
+  avatar: null,
+  ...extra,
+});
+
+export interface FakeDiscord {
+  apiUrl: string;
+  calls: RestCall[];
+  of(method: string, pathPattern: RegExp): RestCall[];
+  /** Sends a gateway dispatch (op 0) to the connected client. */
+  dispatch(t: string, d: unknown): void;
+  /** Resolves once the client has identified and READY was sent. */
+  ready(): Promise<void>;
+  identify(): Record<string, unknown> | undefined;
+  heartbeats(): number;
+  /** A MESSAGE_CREATE payload as Discord sends it. */
+  message(content: string, extra?: Record<string, unknown>): Record<string, unknown>;
+  /** An INTERACTION_CREATE payload for a slash command. */
+  command(
+    name: string,
+    options?: Record<string, string>,
+    extra?: Record<string, unknown>,
+  ): Record<string, unknown>;
+  /** The next REST responses to a path matching `pattern` get HTTP 429 with this retry_after. */
+  rateLimitOnce(pattern: RegExp, retryAfterSeconds: number): void;
+  close(): Promise<void>;
+}
+
+export async function startFakeDiscord(): Promise<FakeDiscord> {
+  const calls: RestCall[] = [];
+  const messages = new Map<string, Record<string, unknown>>();
+  const limits: { pattern: RegExp; retryAfter: number }[] = [];
+  let socket: WebSocket | undefined;
+  let seq = 0;
+  let identifyPayload: Record<string, unknown> | undefined;
+  let beats = 0;
+  let markReady: () => void = () => {};
+  const readyPromise = new Promise<void>((resolve) => {
+    markReady = resolve;
+  });
+
+  const botUser = user(BOT_ID, { username: "memo-bot", bot: true });
+  const messageObject = (
+    channelId: string,
+    body: Record<string, unknown>,
+    id = nextId(),
+    author = botUser,
+  ) => ({
+    id,
+    channel_id: channelId,
+    author,
+    content: String(body.content ?? ""),
+    timestamp: new Date().toISOString(),
+    edited_timestamp: null,
+    tts: false,
+    mention_everyone: false,
+    mentions: [],
+    mention_roles: [],
+    attachments: [],
+    embeds: (body.embeds as unknown[]) ?? [],
+    pinned: false,
+    type: body.message_reference ? 19 : 0,
+    flags: 0,
+    ...(body.message_reference ? { message_reference: body.message_reference } : {}),
+  });
+
+  const json = (res: import("node:http").ServerResponse, status: number, body?: unknown) => {
+    if (body === undefined) {
+      res.writeHead(status).end();
+      return;
+    }
+    res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+  };
+
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      let raw = "";
+      for await (const chunk of req) raw += chunk;
+      const url = new URL(req.url ?? "/", "http://x");
+      const path = decodeURIComponent(url.pathname)
+        .replace(/^\/api/, "")
+        .replace(/^\/v\d+/, "");
+      const method = req.method ?? "GET";
+      const body =
+        raw && (req.headers["content-type"] ?? "").includes("json")
+          ? (JSON.parse(raw) as Record<string, unknown>)
+          : undefined;
+      calls.push({ method, path, body, at: Date.now() });
+
+      const limit = limits.findIndex((l) => l.pattern.test(path));
+      if (limit >= 0) {
+        const [l] = limits.splice(limit, 1);
+        res.writeHead(429, {
+          "content-type": "application/json",
+          "retry-after": String(l?.retryAfter ?? 1),
+          "x-ratelimit-scope": "user",
+          "x-ratelimit-global": "false",
+        });
+        res.end(
+          JSON.stringify({
+            message: "You are being rate limited.",
+            retry_after: l?.retryAfter ?? 1,
+            global: false,
+          }),
+        );
+        return;
+      }
+
+      if (method === "GET" && path === "/gateway/bot") {
+        const { port } = server.address() as AddressInfo;
+        return json(res, 200, {
+          url: `ws://127.0.0.1:${port}`,
+          shards: 1,
+          session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: 1 },
+        });
+      }
+      if (method === "GET" && path === "/users/@me") return json(res, 200, botUser);
+      const on = (verb: string, re: RegExp) => (method === verb ? re.exec(path) : null);
+      if (on("POST", /^\/channels\/(\d+)\/typing$/)) return json(res, 204);
+      const created = on("POST", /^\/channels\/(\d+)\/messages$/);
+      if (created) {
+        const msg = messageObject(created[1] ?? "", body ?? {});
+        messages.set(msg.id, msg);
+        return json(res, 200, msg);
+      }
+      const edited = on("PATCH", /^\/channels\/(\d+)\/messages\/(\d+)$/);
+      if (edited) {
+        const id = edited[2] ?? "";
+        const msg: Record<string, unknown> = {
+          ...(messages.get(id) ?? messageObject(edited[1] ?? "", {}, id)),
+          ...body,
+          edited_timestamp: new Date().toISOString(),
+        };
+        messages.set(id, msg);
+        return json(res, 200, msg);
+      }
+      const channel = on("GET", /^\/channels\/(\d+)$/);
+      if (channel) {
+        const id = channel[1] ?? "";
+        return json(
+          res,
+          200,
+          id === DM_CHANNEL_ID
+            ? { id, type: 1, recipients: [user()] }
+            : { id, type: 0, guild_id: GUILD_ID, name: "general" },
+        );
+      }
+      if (method === "POST" && /^\/interactions\/\d+\/[^/]+\/callback$/.test(path)) return json(res, 204);
+      if (on("PATCH", /^\/webhooks\/(\d+)\/([^/]+)\/messages\/@original$/)) {
+        const msg = messageObject(CHANNEL_ID, body ?? {});
+        return json(res, 200, { ...msg, id: nextId() });
+      }
+      if (method === "POST" && /^\/webhooks\/\d+\/[^/]+$/.test(path))
+        return json(res, 200, messageObject(CHANNEL_ID, body ?? {}));
+      if (method === "PUT" && /^\/applications\/\d+(\/guilds\/\d+)?\/commands$/.test(path)) {
+        const list = (Array.isArray(body) ? body : JSON.parse(raw || "[]")) as Record<string, unknown>[];
+        return json(
+          res,
+          200,
+          list.map((c) => ({ ...c, id: nextId(), application_id: APP_ID, version: "1" })),
+        );
+      }
+      return json(res, 404, { message: "Unknown route", code: 0 });
+    })().catch(() => res.destroy());
+  });
+
+  const wss = new WebSocketServer({ server });
+  wss.on("connection", (ws) => {
+    socket = ws;
+    ws.send(JSON.stringify({ op: 10, d: { heartbeat_interval: 41_250 }, s: null, t: null }));
+    ws.on("message", (data) => {
+      const payload = JSON.parse(data.toString()) as { op: number; d: unknown };
+      if (payload.op === 1) {
+        beats++;
+        ws.send(JSON.stringify({ op: 11, d: null, s: null, t: null }));
+      } else if (payload.op === 2) {
+        identifyPayload = payload.d as Record<string, unknown>;
+        send("READY", {
+          v: 10,
+          user: botUser,
+          guilds: [{ id: GUILD_ID, unavailable: true }],
+          session_id: "fake-session",
+          resume_gateway_url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}`,
+          application: { id: APP_ID, flags: 0 },
+          shard: [0, 1],
+          user_settings: {},
+          relationships: [],
+          private_channels: [],
+          presences: [],
+          geo_ordered_rtc_regions: [],
+        });
+        send("GUILD_CREATE", {
+          id: GUILD_ID,
+          name: "Fake Guild",
+          icon: null,
+          owner_id: USER_ID,
+          afk_channel_id: null,
+          afk_timeout: 300,
+          verification_level: 0,
+          default_message_notifications: 0,
+          explicit_content_filter: 0,
+          roles: [
+            {
+              id: GUILD_ID,
+              name: "@everyone",
+              permissions: "1071698660929",
+              position: 0,
+              color: 0,
+              hoist: false,
+              managed: false,
+              mentionable: false,
+              flags: 0,
+            },
+          ],
+          emojis: [],
+          features: [],
+          mfa_level: 0,
+          application_id: null,
+          system_channel_id: null,
+          system_channel_flags: 0,
+          rules_channel_id: null,
+          joined_at: new Date().toISOString(),
+          large: false,
+          unavailable: false,
+          member_count: 2,
+          voice_states: [],
+          members: [],
+          channels: [
+            {
+              id: CHANNEL_ID,
+              type: 0,
+              guild_id: GUILD_ID,
+              name: "general",
+              position: 0,
+              permission_overwrites: [],
+              parent_id: null,
+              nsfw: false,
+            },
+          ],
+          threads: [],
+          presences: [],
+          stage_instances: [],
+          guild_scheduled_events: [],
+          premium_tier: 0,
+          preferred_locale: "en-US",
+          nsfw_level: 0,
+          stickers: [],
+          premium_progress_bar_enabled: false,
+        });
+        markReady();
+      }
+    });
+  });
+
+  const send = (t: string, d: unknown) => {
+    seq++;
+    socket?.send(JSON.stringify({ op: 0, t, s: seq, d }));
+  };
+
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    apiUrl: `http://127.0.0.1:${port}/api`,
+    calls,
+    of: (method, pattern) => calls.filter((c) => c.method === method && pattern.test(c.path)),
+    dispatch: send,
+    ready: () => readyPromise,
+    identify: () => identifyPayload,
+    heartbeats: () => beats,
+    message(content, extra = {}) {
+      const guild = !("guild_id" in extra) || extra.guild_id !== undefined;
+      const msg = {
+        ...messageObject(CHANNEL_ID, { content }, nextId(), user()),
+        guild_id: GUILD_ID,
+        member: { roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 },
+        mentions: content.includes(`<@${BOT_ID}>`)
+          ? [{ ...botUser, member: { roles: [], joined_at: new Date().toISOString() } }]
+          : [],
+        ...extra,
+      } as Record<string, unknown>;
+      // Discord sends channel_type with MESSAGE_CREATE; discord.js needs it to build uncached DM channels.
+      msg.channel_type = guild ? 0 : 1;
+      if (!guild) {
+        delete msg.guild_id;
+        delete msg.member;
+      }
+      messages.set(String(msg.id), msg);
+      return msg;
+    },
+    command(name, options = {}, extra = {}) {
+      return {
+        id: nextId(),
+        application_id: APP_ID,
+        type: 2,
+        token: `tok-${nextId()}`,
+        version: 1,
+        guild_id: GUILD_ID,
+        channel_id: CHANNEL_ID,
+        channel: { id: CHANNEL_ID, type: 0, guild_id: GUILD_ID, name: "general" },
+        member: {
+          user: user(),
+          roles: [],
+          permissions: "1071698660929",
+          joined_at: new Date().toISOString(),
+          deaf: false,
+          mute: false,
+          flags: 0,
+        },
+        app_permissions: "1071698660929",
+        locale: "en-US",
+        guild_locale: "en-US",
+        entitlements: [],
+        authorizing_integration_owners: { "0": GUILD_ID },
+        context: 0,
+        data: {
+          id: nextId(),
+          name,
+          type: 1,
+          options: Object.entries(options).map(([n, value]) => ({ name: n, type: 3, value })),
+        },
+        ...extra,
+      };
+    },
+    rateLimitOnce(pattern, retryAfterSeconds) {
+      limits.push({ pattern, retryAfter: retryAfterSeconds });
+    },
+    async close() {
+      socket?.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

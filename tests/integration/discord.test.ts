@@ -1,0 +1,295 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { createDiscordAdapter, type DiscordAdapter } from "../../src/adapters/discord/adapter.js";
+import { splitMessage } from "../../src/adapters/discord/format.js";
+import {
+  BOT_ID,
+  CHANNEL_ID,
+  DM_CHANNEL_ID,
+  type FakeDiscord,
+  GUILD_ID,
+  startFakeDiscord,
+  user,
+} from "../fakes/discord-server.js";
+import { type FakeOpenAI, startFakeOpenAI } from "../fakes/openai-server.js";
+import { testApp, waitFor } from "../helpers.js";
+
+interface Harness {
+  discord: FakeDiscord;
+  llm?: FakeOpenAI;
+  adapter: DiscordAdapter;
+  app: Awaited<ReturnType<typeof testApp>>;
+}
+const open: Harness[] = [];
+afterEach(async () => {
+  for (const h of open.splice(0)) {
+    await h.adapter.stop();
+    await h.discord.close();
+    await h.llm?.close();
+    await h.app.close();
+  }
+});
+
+async function harness(opts: { llm?: boolean; env?: Record<string, string> } = {}): Promise<Harness> {
+  const discord = await startFakeDiscord();
+  const llm = opts.llm ? await startFakeOpenAI() : undefined;
+  const app = await testApp({
+    DISCORD_TOKEN: "MTAwMDAwMDAwMDAwMDAwMDAx.Gabcde.fake-token-for-tests-only-0000000",
+    DISCORD_APPLICATION_ID: "900000000000000002",
+    DISCORD_API_URL: discord.apiUrl,
+    ...(llm
+      ? {
+          OPENAI_API_KEY: "sk-test-key-0000000000",
+          OPENAI_BASE_URL: llm.url,
+          OPENAI_MAX_RETRIES: "0",
+          OPENAI_TIMEOUT_MS: "2000",
+        }
+      : {}),
+    ...opts.env,
+  });
+  const config = app.config.discord;
+  if (!config) throw new Error("discord config missing");
+  const adapter = createDiscordAdapter(app.bot, config, app.store, app.log.logger, { editIntervalMs: 1000 });
+  await adapter.start();
+  await waitFor(() => adapter.ready(), "discord.js ready");
+  const h = { discord, llm, adapter, app };
+  open.push(h);
+  return h;
+}
+
+const botMessages = (d: FakeDiscord) => d.of("POST", /^\/channels\/\d+\/messages$/);
+const lastContent = (d: FakeDiscord) => {
+  const edits = d.calls.filter(
+    (c) => /^\/channels\/\d+\/messages(\/\d+)?$/.test(c.path) && c.method !== "GET",
+  );
+  return String(edits.at(-1)?.body?.content ?? "");
+};
+const finished = (d: FakeDiscord) =>
+  d.calls.some(
+    (c) =>
+      String(c.body?.content ?? "").includes("Sources (My Break down LLM Memo)") ||
+      String(c.body?.content ?? "").startsWith("⚠️"),
+  );
+
+describe("Discord adapter (real discord.js, fake REST + gateway)", () => {
+  it("connects through GET /gateway/bot, HELLO, IDENTIFY with the right intents, READY", async () => {
+    const h = await harness();
+    expect(h.discord.of("GET", /^\/gateway\/bot$/)).toHaveLength(1);
+    const identify = h.discord.identify();
+    // Guilds | GuildMessages | DirectMessages | MessageContent
+    expect(identify?.intents).toBe(1 | 512 | 4096 | 32768);
+    expect(h.adapter.client.guilds.cache.has(GUILD_ID)).toBe(true);
+  });
+
+  it("answers a mention as a reply, shows typing, lists sources, and parses no mentions", async () => {
+    const h = await harness();
+    const question = h.discord.message(`<@${BOT_ID}> What is RAG?`);
+    h.discord.dispatch("MESSAGE_CREATE", question);
+    await waitFor(() => finished(h.discord), "answer");
+    expect(h.discord.of("POST", new RegExp(`^/channels/${CHANNEL_ID}/typing$`))).toHaveLength(1);
+    const reply = botMessages(h.discord)[0];
+    expect(reply?.body?.message_reference).toMatchObject({ message_id: question.id });
+    expect(lastContent(h.discord)).toMatch(
+      /RAG[\s\S]*-# Sources \(My Break down LLM Memo\): \[14\] 4,RAG技术/,
+    );
+    for (const c of h.discord.calls.filter((c) => c.body?.content !== undefined)) {
+      expect(c.body?.allowed_mentions).toEqual({ parse: [], replied_user: false });
+    }
+  });
+
+  it("answers a DM", async () => {
+    const h = await harness();
+    h.discord.dispatch(
+      "MESSAGE_CREATE",
+      h.discord.message("微调是什么意思?", { guild_id: undefined, channel_id: DM_CHANNEL_ID }),
+    );
+    await waitFor(() => finished(h.discord), "answer");
+    expect(botMessages(h.discord)[0]?.path).toBe(`/channels/${DM_CHANNEL_ID}/messages`);
+    expect(lastContent(h.discord)).toMatch(/微调/);
+  });
+
+  it("a reply to the bot's answer continues the conversation, with history", async () => {
+    const h = await harness({ llm: true });
+    h.discord.dispatch("MESSAGE_CREATE", h.discord.message(`<@${BOT_ID}> What is RAG?`));
+    await waitFor(() => finished(h.discord), "first answer");
+    const answerId = await waitFor(async () => {
+      const id =
+        botMessages(h.discord)[0] &&
+        (await h.app.store.keyv.get(`discord:root:${await firstBotMessageId(h.discord)}`))
+          ? await firstBotMessageId(h.discord)
+          : undefined;
+      return id;
+    }, "conversation recorded");
+    h.discord.dispatch(
+      "MESSAGE_CREATE",
+      h.discord.message("and how is that different from fine-tuning?", {
+        message_reference: { message_id: answerId, channel_id: CHANNEL_ID, guild_id: GUILD_ID },
+        type: 19,
+      }),
+    );
+    await waitFor(() => h.llm?.requests.length === 2, "second LLM request");
+    const second = h.llm?.requests[1];
+    expect(second?.messages.map((m) => m.role)).toEqual(["system", "user", "assistant", "user"]);
+    expect(second?.messages[1]?.content).toBe("What is RAG?");
+  });
+
+  it("/ask is deferred at once, then the original response is edited with the answer", async () => {
+    const h = await harness();
+    const interaction = h.discord.command("ask", { question: "What is a token?" });
+    h.discord.dispatch("INTERACTION_CREATE", interaction);
+    const callback = await waitFor(
+      () => h.discord.of("POST", /^\/interactions\/\d+\/[^/]+\/callback$/)[0],
+      "defer",
+    );
+    expect(callback.body).toMatchObject({ type: 5 });
+    await waitFor(
+      () => h.discord.of("PATCH", /@original$/).some((c) => String(c.body?.content).includes("Sources")),
+      "edited answer",
+    );
+    const edit = h.discord.of("PATCH", /@original$/).at(-1);
+    expect(edit?.path).toBe(`/webhooks/900000000000000002/${interaction.token}/messages/@original`);
+    expect(String(edit?.body?.content)).toMatch(/token/);
+  });
+
+  it("info commands answer privately", async () => {
+    const h = await harness();
+    h.discord.dispatch("INTERACTION_CREATE", h.discord.command("topics"));
+    const callback = await waitFor(() => h.discord.of("POST", /callback$/)[0], "defer");
+    expect(callback.body).toMatchObject({ type: 5, data: { flags: 64 } });
+    await waitFor(
+      () => h.discord.of("PATCH", /@original$/).some((c) => String(c.body?.content).includes("4,RAG技术")),
+      "topics",
+    );
+  });
+
+  it("splits an answer over 2,000 characters into follow-up messages, cutting nothing", async () => {
+    const h = await harness({ llm: true });
+    const paragraphs = Array.from(
+      { length: 10 },
+      (_, i) => `Paragraph ${i}: ${"lorem ipsum ".repeat(40)}[14]`,
+    );
+    h.llm?.behave({ reply: () => paragraphs.map((p) => `${p}\n\n`) });
+    h.discord.dispatch("MESSAGE_CREATE", h.discord.message(`<@${BOT_ID}> Tell me about RAG`));
+    await waitFor(() => finished(h.discord), "answer");
+    const posted = botMessages(h.discord);
+    expect(posted.length).toBeGreaterThan(1);
+    const sent = [...posted, ...h.discord.calls.filter((c) => c.method === "PATCH")];
+    for (const c of sent) expect(String(c.body?.content).length).toBeLessThanOrEqual(2000);
+    const all = sent.map((c) => String(c.body?.content)).join("\n");
+    for (let i = 0; i < 10; i++) expect(all).toContain(`Paragraph ${i}:`);
+  });
+
+  it("answers a duplicated MESSAGE_CREATE (gateway replay) once", async () => {
+    const h = await harness();
+    const question = h.discord.message(`<@${BOT_ID}> What is RAG?`);
+    h.discord.dispatch("MESSAGE_CREATE", question);
+    await waitFor(() => finished(h.discord), "answer");
+    // A replay after a reconnect: discord.js no longer has the message cached, so only our dedup stands.
+    const channel = h.adapter.client.channels.cache.get(CHANNEL_ID);
+    if (channel && "messages" in channel) channel.messages.cache.clear();
+    h.discord.dispatch("MESSAGE_CREATE", question);
+    await waitFor(
+      () => h.app.log.lines().some((l) => l.msg === "duplicate Discord message ignored"),
+      "dedup",
+    );
+    expect(botMessages(h.discord)).toHaveLength(1);
+  });
+
+  it("ignores its own and other bots' messages, and channel chatter without a mention", async () => {
+    const h = await harness();
+    h.discord.dispatch(
+      "MESSAGE_CREATE",
+      h.discord.message(`<@${BOT_ID}> from a bot`, { author: user("900000000000000099", { bot: true }) }),
+    );
+    h.discord.dispatch("MESSAGE_CREATE", h.discord.message("just chatting about RAG"));
+    h.discord.dispatch("MESSAGE_CREATE", h.discord.message(`<@${BOT_ID}> /topics`));
+    await waitFor(() => botMessages(h.discord).length >= 1, "the real question's answer");
+    await waitFor(() => lastContent(h.discord).includes("4,RAG技术"), "topics");
+    expect(botMessages(h.discord)).toHaveLength(1);
+  });
+
+  it("an LLM failure edits the reply into a clear error", async () => {
+    const h = await harness({ llm: true });
+    h.llm?.behave({ mode: "status", status: 429, retryAfter: 9 });
+    h.discord.dispatch("MESSAGE_CREATE", h.discord.message(`<@${BOT_ID}> What is RAG?`));
+    await waitFor(() => finished(h.discord), "error");
+    expect(lastContent(h.discord)).toMatch(
+      /^⚠️ The language model provider is rate-limiting us right now\. Please try again in 9 seconds\. \(ref: [0-9a-f]{8}\)$/,
+    );
+  });
+
+  it("respects the guild and channel allowlists", async () => {
+    const h = await harness({ env: { DISCORD_ALLOWED_CHANNELS: "123" } });
+    h.discord.dispatch("MESSAGE_CREATE", h.discord.message(`<@${BOT_ID}> What is RAG?`));
+    h.discord.dispatch(
+      "MESSAGE_CREATE",
+      h.discord.message("微调?", { guild_id: undefined, channel_id: DM_CHANNEL_ID }),
+    );
+    await waitFor(() => finished(h.discord), "the DM answer");
+    expect(botMessages(h.discord).map((c) => c.path)).toEqual([`/channels/${DM_CHANNEL_ID}/messages`]);
+  });
+});
+
+async function firstBotMessageId(d: FakeDiscord): Promise<string | undefined> {
+  // The fake assigns ids on POST; read the id back through the edits that target it.
+  const edit = d.calls.find((c) => c.method === "PATCH" && /^\/channels\/\d+\/messages\/\d+$/.test(c.path));
+  return edit?.path.split("/").at(-1);
+}
+
+describe("splitMessage", () => {
+  it("keeps every character and stays under the limit", () => {
+    const text = Array.from({ length: 30 }, (_, i) => `para ${i} ${"x".repeat(150)}`).join("\n\n");
+    const parts = splitMessage(text, 2000);
+    expect(parts.length).toBeGreaterThan(1);
+    for (const p of parts) expect(p.length).toBeLessThanOrEqual(2000);
+    expect(parts.join("\n\n").replace(/\s+/g, "")).toBe(text.replace(/\s+/g, ""));
+  });
+
+  it("closes and reopens a code fence split across messages", () => {
+    const code = Array.from({ length: 200 }, (_, i) => `line ${i} of code`).join("\n");
+    const parts = splitMessage(`Intro\n\n\`\`\`python\n${code}\n\`\`\`\n\nOutro`, 2000);
+    expect(parts.length).toBeGreaterThan(1);
+    for (const p of parts) expect((p.match(/```/g) ?? []).length % 2).toBe(0);
+    expect(parts[1]).toMatch(/^```python\n/);
+  });
+
+  it("splits one huge line by characters", () => {
+    const parts = splitMessage("y".repeat(4500), 2000);
+    expect(parts.join("")).toBe("y".repeat(4500));
+    for (const p of parts) expect(p.length).toBeLessThanOrEqual(2000);
+  });
+});
+
+describe("npm run discord:register", () => {
+  it("registers every command, usable in servers and DMs, globally or in one guild", async () => {
+    const { registerCommands } = await import("../../scripts/discord-register.js");
+    const discord = await startFakeDiscord();
+    try {
+      const env = {
+        DISCORD_TOKEN: "MTAw.G.x",
+        DISCORD_APPLICATION_ID: "900000000000000002",
+        DISCORD_API_URL: discord.apiUrl,
+      };
+      expect(await registerCommands(env)).toMatch(
+        /Registered 5 commands globally: \/ask \/topics \/path \/reset \/help/,
+      );
+      const put = discord.of("PUT", /^\/applications\/900000000000000002\/commands$/)[0];
+      const body = put?.body as unknown as {
+        name: string;
+        options: { name: string; type: number; required: boolean }[];
+        contexts: number[];
+        integration_types: number[];
+      }[];
+      expect(body.find((c) => c.name === "ask")?.options).toEqual([
+        expect.objectContaining({ name: "question", type: 3, required: true }),
+      ]);
+      for (const c of body) {
+        expect(c.contexts).toEqual([0, 1, 2]);
+        expect(c.integration_types).toEqual([0, 1]);
+      }
+      expect(await registerCommands({ ...env, DISCORD_GUILD_ID: GUILD_ID })).toMatch(/in guild/);
+      expect(discord.of("PUT", new RegExp(`/guilds/${GUILD_ID}/commands$`))).toHaveLength(1);
+    } finally {
+      await discord.close();
+    }
+  });
+});
