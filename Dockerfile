@@ -35,7 +35,7 @@ RUN mkdir -p /app/data && chown -R node:node /app/data
 USER node
 VOLUME ["/app/data"]
 EXPOSE 3000
-HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+HEALTHCHECK --interval=30s --timeout=5s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # Serve Slack and/or Discord (set their tokens); SIGTERM drains answers in flight, then exits 0.
 CMD ["node", "--enable-source-maps", "dist/src/main.js", "serve"]

@@ -125,6 +125,16 @@ const schema = z.object({
   DISCORD_GUILD_ID: optionalString,
   DISCORD_ALLOWED_GUILDS: list,
   DISCORD_ALLOWED_CHANNELS: list,
+  DISCORD_SHARDS: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === undefined || v === "" ? "auto" : v))
+    .refine((v) => v === "auto" || (/^\d+$/.test(v) && Number(v) > 0), {
+      message: 'must be "auto" or a number of shards',
+    }),
+  /** Set by discord.js's ShardingManager in the processes it spawns. */
+  SHARDING_MANAGER: bool(false),
 });
 
 type Env = z.infer<typeof schema>;
@@ -145,7 +155,14 @@ export interface Config {
       }
     | undefined;
   historyTokenBudget: number;
-  memory: { url: string; ttlSeconds: number; maxTurns: number; timeoutMs: number };
+  memory: {
+    url: string;
+    ttlSeconds: number;
+    maxTurns: number;
+    timeoutMs: number;
+    lockTtlMs: number;
+    lockWaitMs: number;
+  };
   logLevel: Env["LOG_LEVEL"];
   port: number;
   shutdownGraceSeconds: number;
@@ -173,6 +190,10 @@ export interface Config {
         guildId: string | undefined;
         allowedGuilds: string[];
         allowedChannels: string[];
+        /** `memo-bot shard`: how many shards ("auto" asks Discord). */
+        shards: "auto" | number;
+        /** This process is a shard spawned by the ShardingManager: it runs Discord only. */
+        shardChild: boolean;
       }
     | undefined;
 }
@@ -245,6 +266,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       ttlSeconds: e.MEMORY_TTL_SECONDS,
       maxTurns: e.MEMORY_MAX_TURNS,
       timeoutMs: e.MEMORY_TIMEOUT_MS,
+      // A conversation lock outlives the longest answer: every try of the LLM request plus margin.
+      lockTtlMs: e.OPENAI_TIMEOUT_MS * (e.OPENAI_MAX_RETRIES + 1) * 2 + 10_000,
+      lockWaitMs: e.OPENAI_TIMEOUT_MS * (e.OPENAI_MAX_RETRIES + 1) + 10_000,
     },
     logLevel: e.LOG_LEVEL,
     port: e.PORT,
@@ -273,6 +297,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
           guildId: e.DISCORD_GUILD_ID,
           allowedGuilds: e.DISCORD_ALLOWED_GUILDS,
           allowedChannels: e.DISCORD_ALLOWED_CHANNELS,
+          shards: e.DISCORD_SHARDS === "auto" ? "auto" : Number(e.DISCORD_SHARDS),
+          shardChild: e.SHARDING_MANAGER,
         }
       : undefined,
   };

@@ -1,4 +1,5 @@
 import { userInfo } from "node:os";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import dotenv from "dotenv";
 import { runChat } from "./adapters/cli/chat.js";
@@ -15,6 +16,7 @@ Usage:
   memo-bot chat                 chat in the terminal (also reads questions piped on stdin)
   memo-bot ask [--json] "..."   answer one question and exit
   memo-bot serve                run the Slack and Discord adapters that have tokens
+  memo-bot shard                run Discord sharded (discord.js ShardingManager; share Redis)
 
 Options:
   --conversation ID   continue a stored conversation (default: "default")
@@ -45,7 +47,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     return 0;
   }
   const [verb = "", ...words] = positionals;
-  if (!["", "chat", "ask", "serve"].includes(verb)) {
+  if (!["", "chat", "ask", "serve", "shard"].includes(verb)) {
     process.stderr.write(`Unknown command "${verb}".\n\n${USAGE}\n`);
     return 2;
   }
@@ -83,6 +85,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     }
   }
 
+  if (verb === "shard") {
+    const { shard } = await import("./shard.js");
+    return shard(config, logger, fileURLToPath(import.meta.url));
+  }
   const { serve } = await import("./serve.js");
   return serve(config, logger);
 }

@@ -23,7 +23,9 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   const runners: Runner[] = [];
   const routes = opsRoutes({ bot: app.bot, store: app.store, metrics: app.metrics, adapters: () => runners });
 
-  if (config.slack) {
+  // A shard spawned by `memo-bot shard` runs Discord only; the manager's process owns PORT.
+  const shardChild = config.discord?.shardChild === true;
+  if (config.slack && !shardChild) {
     const slack = createSlackAdapter(app.bot, config.slack, app.store, logger, { port: config.port, routes });
     runners.push({ name: "slack", ready: slack.ready, start: slack.start, stop: slack.stop });
   }
@@ -34,7 +36,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   }
   // Slack's receiver serves the routes on PORT; without Slack, a small server does.
   let server: Server | undefined;
-  if (!config.slack) server = await startRouteServer(routes, config.port);
+  if (!config.slack && !shardChild) server = await startRouteServer(routes, config.port);
   for (const runner of runners) await runner.start();
   const port = server ? ((server.address() as { port: number } | null)?.port ?? config.port) : config.port;
   logger.info(

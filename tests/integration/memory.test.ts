@@ -11,7 +11,7 @@ import type { Turn } from "../../src/core/types.js";
 import { freePort, inbound, memoryLogger, recordingSink, testApp } from "../helpers.js";
 
 const REDIS_URL = process.env.REDIS_URL;
-const options = { ttlSeconds: 3600, maxTurns: 100, timeoutMs: 2000 };
+const options = { ttlSeconds: 3600, maxTurns: 100, timeoutMs: 2000, lockTtlMs: 30_000, lockWaitMs: 30_000 };
 const turn = (i: number): Turn => ({ question: `q${i}`, answer: `a${i}`, sources: [], at: i });
 
 async function fiftyConcurrent(store: Store) {

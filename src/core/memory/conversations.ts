@@ -7,6 +7,9 @@ export interface MemoryOptions {
   maxTurns: number;
   /** How long one store operation may take before the bot goes on without memory. */
   timeoutMs: number;
+  /** Replicas: how long a conversation lock lives if its holder dies, and how long to wait for one. */
+  lockTtlMs: number;
+  lockWaitMs: number;
 }
 
 export interface ConversationMemory {
@@ -66,6 +69,25 @@ export function createConversationMemory(
     }
   };
 
+  /**
+   * Replicas sharing Redis also lock the conversation there (SET NX with a TTL, so a crashed holder
+   * frees it). Without the store, the local lock alone orders this process's messages.
+   */
+  const acquire = async (key: string): Promise<boolean> => {
+    if (!store.shared) return false;
+    const deadline = Date.now() + options.lockWaitMs;
+    for (;;) {
+      const got = await guarded("lock", () => store.claim(`lock:${key}`, options.lockTtlMs), null);
+      if (got === null) return false; // store down: go on without memory, and without its lock
+      if (got) return true;
+      if (Date.now() > deadline) {
+        logger.warn({ key }, "conversation lock still held elsewhere; answering without waiting longer");
+        return false;
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+
   const load = (key: string) =>
     guarded("get", async () => (await store.keyv.get<Turn[]>(keyOf(key))) ?? [], [] as Turn[]);
 
@@ -78,13 +100,18 @@ export function createConversationMemory(
     withConversation(key, fn) {
       const previous = locks.get(key) ?? Promise.resolve();
       const run = previous.then(async () => {
-        const history = await load(key);
-        const { turn, value } = await fn(history);
-        if (turn) {
-          const turns = [...history, turn].slice(-options.maxTurns);
-          await guarded("set", () => store.keyv.set(keyOf(key), turns, ttlMs), false);
+        const held = await acquire(key);
+        try {
+          const history = await load(key);
+          const { turn, value } = await fn(history);
+          if (turn) {
+            const turns = [...history, turn].slice(-options.maxTurns);
+            await guarded("set", () => store.keyv.set(keyOf(key), turns, ttlMs), false);
+          }
+          return value;
+        } finally {
+          if (held) await guarded("unlock", () => store.release(`lock:${key}`), undefined);
         }
-        return value;
       });
       const settled = run.catch(() => {});
       locks.set(key, settled);

@@ -15,6 +15,10 @@ export interface Store {
    * so replicas sharing Redis agree; elsewhere one process owns the store and a local lock suffices.
    */
   claim(key: string, ttlMs: number): Promise<boolean>;
+  /** Gives a claim up before its TTL (a lock released). */
+  release(key: string): Promise<void>;
+  /** Whether claims are shared with other processes (Redis): then conversation locks must be too. */
+  shared: boolean;
   /** Atomically adds `by` to a counter that expires `ttlMs` after it was created; returns the new value. */
   increment(key: string, by: number, ttlMs: number): Promise<number>;
   close(): Promise<void>;
@@ -63,6 +67,11 @@ export function createStore(url: string): Store {
         });
         return ok === "OK";
       },
+      async release(key) {
+        const client = (await adapter.getClient()) as unknown as RedisLike;
+        await client.del(prefixed(`claim:${key}`));
+      },
+      shared: true,
       async increment(key, by, ttlMs) {
         const client = (await adapter.getClient()) as unknown as RedisLike;
         const k = prefixed(`count:${key}`);
@@ -85,6 +94,7 @@ interface RedisLike {
   set(key: string, value: string, options: { NX: true; PX: number }): Promise<string | null>;
   incrBy(key: string, by: number): Promise<number>;
   pExpire(key: string, ms: number): Promise<unknown>;
+  del(key: string): Promise<unknown>;
 }
 
 function wrap(keyv: Keyv, kind: "sqlite" | "memory"): Store {
@@ -105,6 +115,11 @@ function wrap(keyv: Keyv, kind: "sqlite" | "memory"): Store {
         await keyv.set(k, 1, ttlMs);
         return true;
       }),
+    release: (key) =>
+      serial(async () => {
+        await keyv.delete(`claim:${key}`);
+      }),
+    shared: false,
     increment: (key, by, ttlMs) =>
       serial(async () => {
         const k = `count:${key}`;

@@ -1,0 +1,35 @@
+import { ShardingManager } from "discord.js";
+import type { Config } from "./config.js";
+import type { Logger } from "./core/log.js";
+
+/**
+ * `memo-bot shard`: discord.js's ShardingManager spawns one `memo-bot serve` process per shard (each
+ * runs the Discord adapter only). Every shard must share the store (MEMORY_URL=redis://…) so that
+ * memory, dedup and limits are one.
+ */
+export async function shard(config: Config, logger: Logger, script: string): Promise<number> {
+  if (!config.discord) {
+    process.stderr.write("memo-bot shard: set DISCORD_TOKEN; sharding is for Discord.\n");
+    return 1;
+  }
+  if (!config.memory.url.startsWith("redis")) {
+    logger.warn("shards should share MEMORY_URL=redis://…; with a local store each shard remembers alone");
+  }
+  const manager = new ShardingManager(script, {
+    token: config.discord.token,
+    totalShards: config.discord.shards,
+    shardArgs: ["serve"],
+    respawn: true,
+  });
+  manager.on("shardCreate", (s) => logger.info({ shard: s.id }, "shard launched"));
+  await manager.spawn();
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      for (const s of manager.shards.values()) s.kill();
+      resolve();
+    };
+    process.once("SIGTERM", stop);
+    process.once("SIGINT", stop);
+  });
+  return 0;
+}
