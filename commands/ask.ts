@@ -23,7 +23,18 @@ export const ask: Command = {
 
     await memory.withConversation(ctx.conversation, async (history) => {
       const search = retriever.search(question);
-      const stream = answerer.answer({ question, lang: ctx.lang, search, history, signal: ctx.signal });
+      const { receivedAt } = ctx.inbound;
+      const stream = answerer.answer({
+        question,
+        lang: ctx.lang,
+        search,
+        history,
+        signal: ctx.signal,
+        onRequest: () => {
+          if (receivedAt !== undefined)
+            ctx.services.metrics.coreOverhead.observe((performance.now() - receivedAt) / 1000);
+        },
+      });
       let step = await stream.next();
       while (!step.done) {
         await ctx.reply.write(step.value);

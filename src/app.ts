@@ -1,7 +1,6 @@
 import { commands } from "../commands/index.js";
 import type { Config } from "./config.js";
 import type { Answerer } from "./core/answer/answerer.js";
-import { createLlmAnswerer } from "./core/answer/llm.js";
 import { createOfflineAnswerer } from "./core/answer/offline.js";
 import { type Bot, createBot } from "./core/bot.js";
 import { type Knowledge, loadKnowledge } from "./core/knowledge/load.js";
@@ -35,15 +34,20 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     loadGlossary(config.glossaryPath),
   ]);
   const retriever = createRetriever(knowledge.sections, glossary);
-  const store = overrides.store ?? createStore(config.memory.url);
+  const store = overrides.store ?? (await createStore(config.memory.url));
   const metrics = overrides.metrics ?? createMetrics();
   const memory = createConversationMemory(store, config.memory, logger, (operation) =>
     metrics.memoryFailures.inc({ operation }),
   );
+  // The LLM answerer (openai SDK, tokenizer) loads only when an endpoint is configured.
   const answerer = overrides.answerer
     ? overrides.answerer(knowledge)
     : config.llm
-      ? createLlmAnswerer(knowledge, { ...config.llm, historyTokenBudget: config.historyTokenBudget }, logger)
+      ? (await import("./core/answer/llm.js")).createLlmAnswerer(
+          knowledge,
+          { ...config.llm, historyTokenBudget: config.historyTokenBudget },
+          logger,
+        )
       : createOfflineAnswerer(knowledge, retriever);
   const limits = createLimits(store, config.limits);
   const bot = createBot(

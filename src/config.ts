@@ -92,6 +92,7 @@ const schema = z.object({
   KNOWLEDGE_TOKEN_BUDGET: int(12_000, 200, 1_000_000),
   HISTORY_TOKEN_BUDGET: int(3_000, 0, 1_000_000),
   MAX_ANSWER_TOKENS: int(800, 16, 32_000),
+  STREAM_ANSWERS: bool(true),
 
   MEMORY_URL: memoryUrl,
   MEMORY_TTL_SECONDS: int(7 * DAY_SECONDS, 60, 365 * DAY_SECONDS),
@@ -155,6 +156,8 @@ export interface Config {
       }
     | undefined;
   historyTokenBudget: number;
+  /** Show answers as they stream (true), or only once complete (the benchmark's baseline). */
+  streamAnswers: boolean;
   memory: {
     url: string;
     ttlSeconds: number;
@@ -261,6 +264,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         }
       : undefined,
     historyTokenBudget: e.HISTORY_TOKEN_BUDGET,
+    streamAnswers: e.STREAM_ANSWERS,
     memory: {
       url: e.MEMORY_URL,
       ttlSeconds: e.MEMORY_TTL_SECONDS,

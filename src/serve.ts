@@ -1,5 +1,4 @@
 import type { Server } from "node:http";
-import { createSlackAdapter } from "./adapters/slack/adapter.js";
 import { type App, createApp } from "./app.js";
 import type { Config } from "./config.js";
 import type { Logger } from "./core/log.js";
@@ -26,6 +25,8 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   // A shard spawned by `memo-bot shard` runs Discord only; the manager's process owns PORT.
   const shardChild = config.discord?.shardChild === true;
   if (config.slack && !shardChild) {
+    // Each platform SDK loads only when its adapter runs.
+    const { createSlackAdapter } = await import("./adapters/slack/adapter.js");
     const slack = createSlackAdapter(app.bot, config.slack, app.store, logger, { port: config.port, routes });
     runners.push({ name: "slack", ready: slack.ready, start: slack.start, stop: slack.stop });
   }

@@ -51,16 +51,23 @@ export function createBot(services: BotServices, logger: Logger): Bot {
 
   const instrument = (inbound: Inbound, reply: ReplySink, started: number): ReplySink => {
     let first = true;
+    let held = "";
     const { metrics } = services;
+    const stream = services.config.streamAnswers;
     return {
       write(delta) {
         if (first && delta) {
           first = false;
           metrics.firstText.observe({ platform: inbound.platform }, (performance.now() - started) / 1000);
         }
+        if (!stream) {
+          held += delta;
+          return;
+        }
         return reply.write(delta);
       },
       async end(meta: ReplyMeta) {
+        if (held) await reply.write(held);
         if (meta.kind === "answer") {
           metrics.questions.inc({ platform: inbound.platform, mode: meta.mode });
           metrics.total.observe({ platform: inbound.platform }, (performance.now() - started) / 1000);

@@ -45,6 +45,12 @@ export function createMetrics(options: { defaults?: boolean } = {}) {
       labelNames: ["operation"] as const,
       registers: [registry],
     }),
+    coreOverhead: new Histogram({
+      name: "memobot_core_overhead_seconds",
+      help: "Time from an adapter receiving an event to the LLM request being sent",
+      buckets: [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25],
+      registers: [registry],
+    }),
     inFlight: new Gauge({
       name: "memobot_answers_in_flight",
       help: "Answers being produced right now",

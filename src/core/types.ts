@@ -21,6 +21,8 @@ export interface Inbound {
   options?: Record<string, string> | undefined;
   /** An explicit conversation id (CLI `--conversation`), overriding the one derived from the place. */
   conversation?: string | undefined;
+  /** performance.now() when the adapter received the event, for the core-overhead metric. */
+  receivedAt?: number | undefined;
 }
 
 export interface SourceRef {

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type WebSocket, WebSocketServer } from "ws";
+import { now } from "./clock.js";
 
 /**
  * A local fake Discord: REST (v10) and a gateway speaking the real protocol — HELLO, IDENTIFY, READY,
@@ -12,6 +13,8 @@ export interface RestCall {
   path: string;
   body: Record<string, unknown> | undefined;
   at: number;
+  /** The id of the message the fake created or edited, if any. */
+  messageId?: string;
 }
 
 export const BOT_ID = "900000000000000001";
@@ -115,7 +118,8 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
         raw && (req.headers["content-type"] ?? "").includes("json")
           ? (JSON.parse(raw) as Record<string, unknown>)
           : undefined;
-      calls.push({ method, path, body, at: Date.now() });
+      const call: RestCall = { method, path, body, at: now() };
+      calls.push(call);
 
       const limit = limits.findIndex((l) => l.pattern.test(path));
       if (limit >= 0) {
@@ -151,11 +155,13 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
       if (created) {
         const msg = messageObject(created[1] ?? "", body ?? {});
         messages.set(msg.id, msg);
+        call.messageId = msg.id;
         return json(res, 200, msg);
       }
       const edited = on("PATCH", /^\/channels\/(\d+)\/messages\/(\d+)$/);
       if (edited) {
         const id = edited[2] ?? "";
+        call.messageId = id;
         const msg: Record<string, unknown> = {
           ...(messages.get(id) ?? messageObject(edited[1] ?? "", {}, id)),
           ...body,

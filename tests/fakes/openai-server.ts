@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { now } from "./clock.js";
 
 /**
  * A local OpenAI-compatible Chat Completions server speaking the real wire protocol (SSE chunks,
@@ -29,9 +30,17 @@ export interface ChatRequest {
   max_tokens?: number;
 }
 
+export interface RequestTiming {
+  receivedAt: number;
+  firstChunkAt?: number;
+  doneAt?: number;
+}
+
 export interface FakeOpenAI {
   url: string;
   requests: ChatRequest[];
+  /** When each request arrived, when its first content chunk was written, when it ended (same order). */
+  timings: RequestTiming[];
   behave(b: Partial<FakeBehaviour>): void;
   /** Behaviour for the next request only, then back to the standing behaviour. */
   once(b: Partial<FakeBehaviour>): void;
@@ -46,12 +55,22 @@ export function defaultReply(request: ChatRequest): string[] {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** An answer of `tokens` word-tokens citing the first relevant section now and then (for the benchmark). */
+export function tokenReply(tokens: number): (request: ChatRequest) => string[] {
+  return (request) => {
+    const cited =
+      /Sections that look relevant: \[(\d+)\]/.exec(request.messages.at(-1)?.content ?? "")?.[1] ?? "1";
+    return Array.from({ length: tokens }, (_, i) => (i % 60 === 59 ? ` [${cited}]\n\n` : ` word${i}`));
+  };
+}
 const roughTokens = (s: string) => Math.ceil(s.length / 3);
 
 export async function startFakeOpenAI(initial: Partial<FakeBehaviour> = {}): Promise<FakeOpenAI> {
   let standing: FakeBehaviour = { mode: "ok", ...initial };
   const queue: Partial<FakeBehaviour>[] = [];
   const requests: ChatRequest[] = [];
+  const timings: RequestTiming[] = [];
   const open = new Set<ServerResponse>();
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -63,7 +82,9 @@ export async function startFakeOpenAI(initial: Partial<FakeBehaviour> = {}): Pro
     let body = "";
     for await (const chunk of req) body += chunk;
     const request = JSON.parse(body) as ChatRequest;
+    const timing: RequestTiming = { receivedAt: now() };
     requests.push(request);
+    timings.push(timing);
     const b: FakeBehaviour = { ...standing, ...(queue.shift() ?? {}) };
 
     if (b.mode === "hang") {
@@ -118,6 +139,7 @@ export async function startFakeOpenAI(initial: Partial<FakeBehaviour> = {}): Pro
         return;
       }
       chunk({ content: part });
+      timing.firstChunkAt ??= now();
       sent++;
       if (b.chunkDelayMs) await sleep(b.chunkDelayMs);
       if (res.destroyed) return;
@@ -142,6 +164,7 @@ export async function startFakeOpenAI(initial: Partial<FakeBehaviour> = {}): Pro
     }
     res.write("data: [DONE]\n\n");
     res.end();
+    timing.doneAt = now();
     open.delete(res);
   };
 
@@ -153,6 +176,7 @@ export async function startFakeOpenAI(initial: Partial<FakeBehaviour> = {}): Pro
   return {
     url: `http://127.0.0.1:${port}/v1`,
     requests,
+    timings,
     behave(b) {
       standing = { ...standing, ...b };
     },

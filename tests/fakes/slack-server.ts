@@ -2,6 +2,7 @@ import { createHmac, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type WebSocket, WebSocketServer } from "ws";
+import { now } from "./clock.js";
 
 /**
  * A local fake of Slack's Web API (and Socket Mode) speaking the real wire protocol: form-encoded or
@@ -12,6 +13,8 @@ export interface SlackCall {
   method: string;
   args: Record<string, unknown>;
   at: number;
+  /** What the fake answered. */
+  result?: Record<string, unknown>;
 }
 
 export interface FakeSlack {
@@ -92,12 +95,13 @@ export async function startFakeSlack(options: { nativeStreaming?: boolean } = {}
       const url = new URL(req.url ?? "/", "http://x");
       const args = await readBody(req);
       if (url.pathname.startsWith("/response/")) {
-        calls.push({ method: "response_url", args, at: Date.now() });
+        calls.push({ method: "response_url", args, at: now() });
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true }));
         return;
       }
       const method = url.pathname.replace(/^\/api\//, "");
-      calls.push({ method, args, at: Date.now() });
+      const call: SlackCall = { method, args, at: now() };
+      calls.push(call);
       const retry = limited.get(method);
       if (retry !== undefined) {
         limited.delete(method);
@@ -105,7 +109,8 @@ export async function startFakeSlack(options: { nativeStreaming?: boolean } = {}
         res.end(JSON.stringify({ ok: false, error: "ratelimited" }));
         return;
       }
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer(method, args)));
+      call.result = answer(method, args);
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(call.result));
     })().catch(() => res.destroy());
   });
   const wss = new WebSocketServer({ server, path: "/socket" });

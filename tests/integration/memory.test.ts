@@ -35,7 +35,7 @@ const sqliteUrl = async () =>
 
 describe("conversation memory on SQLite", () => {
   it("stores 50 concurrent messages to one conversation: 50 turns", async () => {
-    const store = createStore(await sqliteUrl());
+    const store = await createStore(await sqliteUrl());
     await fiftyConcurrent(store);
     await store.close();
   });
@@ -53,14 +53,14 @@ describe("conversation memory on SQLite", () => {
   });
 
   it("caps stored turns, keeping the newest", async () => {
-    const store = createStore("memory://");
+    const store = await createStore("memory://");
     const memory = createConversationMemory(store, { ...options, maxTurns: 3 }, memoryLogger().logger);
     for (let i = 0; i < 5; i++) await memory.withConversation("k", async () => ({ turn: turn(i), value: 0 }));
     expect((await memory.history("k")).map((t) => t.question)).toEqual(["q2", "q3", "q4"]);
   });
 
   it("expires conversations after the TTL", async () => {
-    const store = createStore("memory://");
+    const store = await createStore("memory://");
     const memory = createConversationMemory(store, { ...options, ttlSeconds: 0.05 }, memoryLogger().logger);
     await memory.withConversation("k", async () => ({ turn: turn(1), value: 0 }));
     await new Promise((r) => setTimeout(r, 120));
@@ -72,7 +72,7 @@ describe.skipIf(!REDIS_URL)("conversation memory on Redis (REDIS_URL)", () => {
   const url = REDIS_URL ?? "";
 
   it("stores 50 concurrent messages to one conversation: 50 turns", async () => {
-    const store = createStore(url);
+    const store = await createStore(url);
     await fiftyConcurrent(store);
     await store.close();
   });

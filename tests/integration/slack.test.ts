@@ -108,15 +108,21 @@ describe("Slack adapter (real Bolt, fake Slack Web API)", () => {
     const h = await harness({ native: false });
     await sendSigned(h.url, event(), { secret: SECRET });
     await waitFor(() => answered(h.slack), "answer");
-    const placeholder = h.slack.of("chat.postMessage")[0];
-    expect(placeholder?.args).toMatchObject({
-      channel: "C123ABC456",
-      thread_ts: "1515449522.000016",
-      text: "_Thinking…_",
-    });
+    // The first answer finds out: what streamed so far is posted at once, then edited.
+    const first = h.slack.of("chat.postMessage")[0];
+    expect(first?.args).toMatchObject({ channel: "C123ABC456", thread_ts: "1515449522.000016" });
+    expect(String(first?.args.text)).toMatch(/RAG/);
     const final = h.slack.of("chat.update").at(-1);
     expect(JSON.stringify(final?.args.blocks)).toContain("Sources (My Break down LLM Memo)");
     expect(finalText(h.slack)).toMatch(/RAG/);
+    // Later answers in that workspace skip native streaming: a placeholder at once, then edits.
+    await sendSigned(h.url, event({ event_id: "Ev-2" }, { ts: "1515449600.000001" }), { secret: SECRET });
+    const placeholder = await waitFor(
+      () => h.slack.of("chat.postMessage").find((c) => c.args.thread_ts === "1515449600.000001"),
+      "placeholder",
+    );
+    expect(placeholder.args.text).toBe("_Thinking…_");
+    expect(h.slack.of("chat.startStream")).toHaveLength(1);
   });
 
   it("answers a DM (message.im)", async () => {

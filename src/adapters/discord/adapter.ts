@@ -82,6 +82,7 @@ export function createDiscordAdapter(
   };
 
   const onMessage = async (message: Message) => {
+    const receivedAt = performance.now();
     if (message.author.bot || message.system) return; // ourselves and other bots
     const me = client.user?.id ?? "";
     const isDirect = message.guildId === null;
@@ -102,6 +103,7 @@ export function createDiscordAdapter(
     }
     const root = repliedRoot ?? (isThread ? message.channelId : message.id);
     const inbound: Inbound = {
+      receivedAt,
       platform: "discord",
       workspace: message.guildId ?? "dm",
       channel: message.channelId,
@@ -110,7 +112,8 @@ export function createDiscordAdapter(
       isDirect,
       text: stripBotMention(message.content, me),
     };
-    if ("sendTyping" in message.channel) await message.channel.sendTyping().catch(() => {});
+    // Typing shows while the question is already on its way to the model.
+    if ("sendTyping" in message.channel) void message.channel.sendTyping().catch(() => {});
     let last: Message | undefined;
     const sent = new Map<string, Message>();
     const target: DiscordTarget = {
@@ -136,6 +139,7 @@ export function createDiscordAdapter(
   };
 
   const onCommand = async (interaction: ChatInputCommandInteraction) => {
+    const receivedAt = performance.now();
     const name = interaction.commandName;
     if (!bot.command(name)) return;
     if (!(await store.claim(`discord:interaction:${interaction.id}`, dedupTtlMs))) return;
@@ -153,6 +157,7 @@ export function createDiscordAdapter(
     const options: Record<string, string> = {};
     for (const o of interaction.options.data) if (typeof o.value === "string") options[o.name] = o.value;
     const inbound: Inbound = {
+      receivedAt,
       platform: "discord",
       workspace: interaction.guildId ?? "dm",
       channel: interaction.channelId,

@@ -137,11 +137,8 @@ export function createSlackAdapter(
     where: { channel: string; threadTs?: string | undefined },
   ) => {
     const reply = makeReply(client, inbound, where);
-    try {
-      await reply.begin();
-    } catch (error) {
-      log.warn({ err: error }, "could not post the placeholder");
-    }
+    // The placeholder and the LLM request go out together; the reply waits for the placeholder itself.
+    reply.begin().catch((error: unknown) => log.warn({ err: error }, "could not post the placeholder"));
     await bot.handle(inbound, reply);
   };
 
@@ -150,6 +147,7 @@ export function createSlackAdapter(
   });
 
   app.event("app_mention", async ({ event, context, client, body }) => {
+    const receivedAt = performance.now();
     const team = (body as { team_id?: string }).team_id ?? context.teamId ?? "-";
     if (!event.user || (event as { bot_id?: string }).bot_id) return;
     if (!(await firstDelivery(team, event.channel, event.ts))) {
@@ -159,6 +157,7 @@ export function createSlackAdapter(
     const thread = event.thread_ts ?? event.ts;
     await store.keyv.set(threadKey(team, event.channel, thread), 1, THREAD_TTL_MS).catch(() => {});
     const inbound: Inbound = {
+      receivedAt,
       platform: "slack",
       workspace: team,
       channel: event.channel,
@@ -176,6 +175,7 @@ export function createSlackAdapter(
     client: WebClient;
     body: unknown;
   }) => {
+    const receivedAt = performance.now();
     const message = args.message as {
       subtype?: string;
       bot_id?: string;
@@ -205,6 +205,7 @@ export function createSlackAdapter(
       return;
     }
     const inbound: Inbound = {
+      receivedAt,
       platform: "slack",
       workspace: team,
       channel: message.channel,
@@ -242,8 +243,10 @@ export function createSlackAdapter(
     app.command(
       `/${config.commandPrefix}${command.name}`,
       async ({ command: payload, ack, respond, client }) => {
+        const receivedAt = performance.now();
         await ack();
         const inbound: Inbound = {
+          receivedAt,
           platform: "slack",
           workspace: payload.team_id,
           channel: payload.channel_id,

@@ -56,6 +56,8 @@ export function createSlackReply(
   let mode: "native" | "update" = options.native && options.threadTs ? "native" : "update";
   let ts: string | undefined;
   let placeholder: Promise<void> | undefined;
+  /** begin()'s work; the LLM request does not wait for it, but every later Slack call does. */
+  let began: Promise<void> = Promise.resolve();
   let text = "";
   let sent = 0; // native: characters already appended
   let streaming = false; // native: stream started
@@ -102,12 +104,23 @@ export function createSlackReply(
       );
       options.onNativeUnsupported?.();
       mode = "update";
-      if (interim) ts = interim;
-      else await postPlaceholder();
+      // Show what has streamed so far at once, in the placeholder if there is one.
+      if (interim) {
+        ts = interim;
+        await client.chat.update({ channel, ts, text: render() });
+      } else {
+        const res = await client.chat.postMessage({
+          channel,
+          ...(options.threadTs ? { thread_ts: options.threadTs } : {}),
+          text: render(),
+        });
+        ts = res.ts;
+      }
     }
   };
 
   const flush = async () => {
+    await began;
     if (mode === "native") {
       if (!streaming) return startNative(text);
       const delta = text.slice(sent);
@@ -127,28 +140,31 @@ export function createSlackReply(
 
   return {
     ts: () => ts,
-    async begin() {
-      if (mode === "update") {
-        placeholder = postPlaceholder();
-        await placeholder;
-      } else if (options.threadTs) {
-        // Native streams start with the first text; meanwhile show the assistant status where there is
-        // one, or else a placeholder that the stream replaces.
-        try {
-          await client.assistant.threads.setStatus({
-            channel_id: channel,
-            thread_ts: options.threadTs,
-            status: "is thinking…",
-          });
-        } catch {
-          const res = await client.chat.postMessage({
-            channel,
-            thread_ts: options.threadTs,
-            text: options.placeholder,
-          });
-          interim = res.ts;
+    begin() {
+      began = (async () => {
+        if (mode === "update") {
+          placeholder = postPlaceholder();
+          await placeholder;
+        } else if (options.threadTs) {
+          // Native streams start with the first text; meanwhile show the assistant status where there is
+          // one, or else a placeholder that the stream replaces.
+          try {
+            await client.assistant.threads.setStatus({
+              channel_id: channel,
+              thread_ts: options.threadTs,
+              status: "is thinking…",
+            });
+          } catch {
+            const res = await client.chat.postMessage({
+              channel,
+              thread_ts: options.threadTs,
+              text: options.placeholder,
+            });
+            interim = res.ts;
+          }
         }
-      }
+      })();
+      return began;
     },
     write(delta) {
       if (!delta) return;
@@ -157,6 +173,7 @@ export function createSlackReply(
     },
     async end(meta: ReplyMeta) {
       await throttle.settle();
+      await began.catch(() => {});
       await placeholder;
       const feedback =
         meta.kind === "answer" && ts ? JSON.stringify({ ts, mode: meta.mode }).slice(0, 150) : undefined;
@@ -199,6 +216,7 @@ export function createSlackReply(
     },
     async fail(_error, message) {
       await throttle.settle();
+      await began.catch(() => {});
       await placeholder?.catch(() => {});
       const shown = neutralizeMentions(`:warning: ${message}`);
       if (mode === "native" && streaming && ts) {

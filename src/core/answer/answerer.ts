@@ -9,6 +9,8 @@ export interface AnswerRequest {
   /** Earlier turns of this conversation, oldest first. */
   history: Turn[];
   signal?: AbortSignal | undefined;
+  /** Called when the request to the model is sent (LLM mode). */
+  onRequest?: (() => void) | undefined;
 }
 
 export interface AnswerResult {

@@ -5,7 +5,7 @@ import type { Logger } from "../log.js";
 import type { SourceRef, Usage } from "../types.js";
 import type { Answerer, AnswerResult } from "./answerer.js";
 import { createCitationFilter } from "./citations.js";
-import { buildMessages } from "./prompt.js";
+import { buildMessages, createSystemPrompt } from "./prompt.js";
 
 export interface LlmOptions {
   apiKey: string;
@@ -61,17 +61,25 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
     maxRetries: options.maxRetries,
   });
   const count = knowledge.sections.length;
+  const system = createSystemPrompt(knowledge, options.knowledgeTokenBudget);
 
   return {
     mode: "llm",
-    async *answer({ question, lang, search, history, signal }): AsyncGenerator<string, AnswerResult, void> {
+    async *answer({
+      question,
+      lang,
+      search,
+      history,
+      signal,
+      onRequest,
+    }): AsyncGenerator<string, AnswerResult, void> {
       const messages = buildMessages({
         knowledge,
+        system,
         question,
         lang,
         search,
         history,
-        knowledgeBudget: options.knowledgeTokenBudget,
         historyBudget: options.historyTokenBudget,
       });
 
@@ -82,12 +90,20 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
       signal?.addEventListener("abort", onAbort, { once: true });
       let stalled = false;
       let idle: NodeJS.Timeout | undefined;
+      let lastChunk = 0;
+      // One timer per answer, re-armed from the last chunk's time (not a new timer per chunk).
+      const watch = () => {
+        const wait = lastChunk + options.timeoutMs - performance.now();
+        if (wait > 0) {
+          idle = setTimeout(watch, wait);
+          return;
+        }
+        stalled = true;
+        abort.abort();
+      };
       const armIdle = () => {
-        clearTimeout(idle);
-        idle = setTimeout(() => {
-          stalled = true;
-          abort.abort();
-        }, options.timeoutMs);
+        lastChunk = performance.now();
+        if (!idle) idle = setTimeout(watch, options.timeoutMs);
       };
 
       const filter = createCitationFilter(
@@ -104,6 +120,7 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
         let stream: Awaited<ReturnType<typeof client.chat.completions.create>> &
           AsyncIterable<OpenAI.ChatCompletionChunk>;
         try {
+          onRequest?.();
           stream = (await client.chat.completions.create(
             {
               model: options.model,

@@ -1,4 +1,6 @@
-import { countTokens } from "gpt-tokenizer";
+// cl100k_base: a real BPE tokenizer for budgets, at about half the memory of o200k_base. Budgets are
+// estimates for any model, so the small difference between encodings does not matter.
+import { countTokens } from "gpt-tokenizer/encoding/cl100k_base";
 import type { Knowledge } from "../knowledge/load.js";
 import type { Section } from "../knowledge/sections.js";
 import type { Lang } from "../lang.js";
@@ -26,22 +28,29 @@ export function sectionBlock(knowledge: Knowledge, section: Section): string {
  * The system prefix: instructions plus the whole memo, byte-identical for every question so that
  * providers' automatic prompt caching applies. When the knowledge is larger than the budget, the best
  * sections for this question (kept in memo order, with their global numbers) take its place.
+ * Token counts are computed once per knowledge.
  */
-export function systemPrompt(knowledge: Knowledge, search: SearchResult, budgetTokens: number): string {
-  const all = knowledge.sections.map((s) => sectionBlock(knowledge, s));
-  const full = `${INSTRUCTIONS}\n\n# The memo\n\n${all.join("\n\n")}`;
-  if (countTokens(full) <= budgetTokens) return full;
-
-  const chosen = new Set<Section>();
-  let used = countTokens(INSTRUCTIONS) + 16;
-  for (const hit of search.hits) {
-    const cost = countTokens(sectionBlock(knowledge, hit.section));
-    if (used + cost > budgetTokens) continue;
-    chosen.add(hit.section);
-    used += cost;
-  }
-  const blocks = knowledge.sections.filter((s) => chosen.has(s)).map((s) => sectionBlock(knowledge, s));
-  return `${INSTRUCTIONS}\n\n# The memo (the sections closest to this question)\n\n${blocks.join("\n\n")}`;
+export function createSystemPrompt(
+  knowledge: Knowledge,
+  budgetTokens: number,
+): (search: SearchResult) => string {
+  const blocks = new Map(knowledge.sections.map((s) => [s, sectionBlock(knowledge, s)]));
+  const full = `${INSTRUCTIONS}\n\n# The memo\n\n${[...blocks.values()].join("\n\n")}`;
+  if (countTokens(full) <= budgetTokens) return () => full;
+  const costs = new Map([...blocks].map(([s, b]) => [s, countTokens(b)]));
+  const base = countTokens(INSTRUCTIONS) + 16;
+  return (search) => {
+    const chosen = new Set<Section>();
+    let used = base;
+    for (const hit of search.hits) {
+      const cost = costs.get(hit.section) ?? 0;
+      if (used + cost > budgetTokens) continue;
+      chosen.add(hit.section);
+      used += cost;
+    }
+    const picked = knowledge.sections.filter((s) => chosen.has(s)).map((s) => blocks.get(s));
+    return `${INSTRUCTIONS}\n\n# The memo (the sections closest to this question)\n\n${picked.join("\n\n")}`;
+  };
 }
 
 /** Keeps the newest turns that fit the token budget; drops the oldest first and never splits a turn. */
@@ -63,17 +72,16 @@ const LANG_NAME: Record<Lang, string> = { en: "English", zh: "Chinese (简体中
 
 export function buildMessages(args: {
   knowledge: Knowledge;
+  /** The system prefix for a search (see createSystemPrompt). */
+  system: (search: SearchResult) => string;
   question: string;
   lang: Lang;
   search: SearchResult;
   history: Turn[];
-  knowledgeBudget: number;
   historyBudget: number;
 }): ChatMessage[] {
   const { knowledge, question, lang, search } = args;
-  const messages: ChatMessage[] = [
-    { role: "system", content: systemPrompt(knowledge, search, args.knowledgeBudget) },
-  ];
+  const messages: ChatMessage[] = [{ role: "system", content: args.system(search) }];
   for (const turn of trimHistory(args.history, args.historyBudget)) {
     messages.push({ role: "user", content: turn.question }, { role: "assistant", content: turn.answer });
   }

@@ -1,7 +1,5 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import KeyvRedis from "@keyv/redis";
-import KeyvSqlite from "@keyv/sqlite";
 import Keyv from "keyv";
 import { BotError } from "../errors.js";
 
@@ -24,8 +22,11 @@ export interface Store {
   close(): Promise<void>;
 }
 
-/** Builds the keyv store from MEMORY_URL: sqlite://path, redis://host:port, or memory://. */
-export function createStore(url: string): Store {
+/**
+ * Builds the keyv store from MEMORY_URL: sqlite://path, redis://host:port, or memory://. Only the
+ * adapter in use is loaded.
+ */
+export async function createStore(url: string): Promise<Store> {
   if (url.startsWith("memory://"))
     return wrap(new Keyv({ namespace: NAMESPACE, throwOnErrors: true }), "memory");
 
@@ -37,11 +38,13 @@ export function createStore(url: string): Store {
         "config_invalid",
       );
     mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    const { default: KeyvSqlite } = await import("@keyv/sqlite");
     const adapter = new KeyvSqlite({ uri: `sqlite://${file}`, busyTimeout: 5000 });
     return wrap(new Keyv({ store: adapter, namespace: NAMESPACE, throwOnErrors: true }), "sqlite");
   }
 
   if (url.startsWith("redis://") || url.startsWith("rediss://")) {
+    const { default: KeyvRedis } = await import("@keyv/redis");
     const adapter = new KeyvRedis(
       {
         url,
