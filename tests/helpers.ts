@@ -98,3 +98,44 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** Starts the real bot as its own process (`memo-bot serve`, TypeScript through tsx) and waits for /healthz. */
+export async function spawnService(env: Record<string, string>) {
+  const { spawn } = await import("node:child_process");
+  const path = await import("node:path");
+  const { projectRoot } = await import("../src/core/paths.js");
+  const root = projectRoot();
+  const port = await freePort();
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "src", "main.ts"), "serve"], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? "", MEMORY_URL: "memory://", PORT: String(port), ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let logs = "";
+  child.stdout.on("data", (d) => {
+    logs += d;
+  });
+  child.stderr.on("data", (d) => {
+    logs += d;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`memo-bot exited: ${logs}`);
+      return (await fetch(`${url}/healthz`).catch(() => undefined))?.status === 200;
+    },
+    "service up",
+    30_000,
+  );
+  return {
+    child,
+    url,
+    exited,
+    logs: () => logs,
+    async stop() {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      return exited;
+    },
+  };
+}

@@ -207,6 +207,16 @@ describe("Discord adapter (real discord.js, fake REST + gateway)", () => {
     expect(botMessages(h.discord)).toHaveLength(1);
   });
 
+  it("waits out a Discord 429 through discord.js's REST queue and still delivers the answer", async () => {
+    const h = await harness();
+    h.discord.rateLimitOnce(/^\/channels\/\d+\/messages$/, 1);
+    h.discord.dispatch("MESSAGE_CREATE", h.discord.message(`<@${BOT_ID}> What is RAG?`));
+    await waitFor(() => finished(h.discord), "answer", 15_000);
+    const posts = botMessages(h.discord);
+    expect(posts.length).toBeGreaterThanOrEqual(2); // the 429 and the retry
+    expect(lastContent(h.discord)).toMatch(/Sources/);
+  });
+
   it("an LLM failure edits the reply into a clear error", async () => {
     const h = await harness({ llm: true });
     h.llm?.behave({ mode: "status", status: 429, retryAfter: 9 });

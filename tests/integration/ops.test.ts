@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -7,11 +6,19 @@ import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/core/log.js";
 import { projectRoot } from "../../src/core/paths.js";
-import { type Service, startService } from "../../src/serve.js";
+import { startService } from "../../src/serve.js";
 import { BOT_ID, startFakeDiscord } from "../fakes/discord-server.js";
 import { startFakeOpenAI } from "../fakes/openai-server.js";
 import { type FakeSlack, sendSigned, startFakeSlack } from "../fakes/slack-server.js";
-import { freePort, inbound, memoryLogger, recordingSink, testApp, waitFor } from "../helpers.js";
+import {
+  freePort,
+  inbound,
+  memoryLogger,
+  recordingSink,
+  spawnService,
+  testApp,
+  waitFor,
+} from "../helpers.js";
 
 const SECRET = "ops-signing-secret";
 const root = projectRoot();
@@ -226,47 +233,25 @@ describe("graceful shutdown", () => {
       () => slack.close(),
       () => llm.close(),
     );
-    const port = await freePort();
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "src", "main.ts"), "serve"], {
-      cwd: root,
-      env: {
-        PATH: process.env.PATH ?? "",
-        MEMORY_URL: "memory://",
-        SLACK_BOT_TOKEN: "xoxb-ops-token-1234567890",
-        SLACK_SIGNING_SECRET: SECRET,
-        SLACK_API_URL: slack.apiUrl,
-        OPENAI_API_KEY: "sk-ops-key-0000000000",
-        OPENAI_BASE_URL: llm.url,
-        PORT: String(port),
-        SHUTDOWN_GRACE_SECONDS: "20",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
+    const bot = await spawnService({
+      SLACK_BOT_TOKEN: "xoxb-ops-token-1234567890",
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: slack.apiUrl,
+      OPENAI_API_KEY: "sk-ops-key-0000000000",
+      OPENAI_BASE_URL: llm.url,
+      SHUTDOWN_GRACE_SECONDS: "20",
     });
-    let logs = "";
-    child.stdout.on("data", (d) => {
-      logs += d;
-    });
-    child.stderr.on("data", (d) => {
-      logs += d;
-    });
-    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-    cleanups.push(async () => child.kill("SIGKILL"));
-    await waitFor(
-      async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200,
-      "service up",
-      20_000,
-    );
-    await sendSigned(`http://127.0.0.1:${port}/slack/events`, mention(), { secret: SECRET });
+    cleanups.push(async () => bot.child.kill("SIGKILL"));
+    await sendSigned(`${bot.url}/slack/events`, mention(), { secret: SECRET });
     await waitFor(() => slack.of("chat.startStream").length > 0, "answer streaming");
-    child.kill("SIGTERM");
-    expect(await exited).toBe(0);
+    expect(await bot.stop()).toBe(0);
     expect(answered(slack)).toBe(true);
     const text = [...slack.of("chat.startStream"), ...slack.of("chat.appendStream")]
       .map((c) => String(c.args.markdown_text))
       .join("");
     expect(text).toContain("explained there");
-    expect(logs).toMatch(/shutting down/);
-    expect(logs).toMatch(/"msg":"stopped"/);
+    expect(bot.logs()).toMatch(/shutting down/);
+    expect(bot.logs()).toMatch(/"msg":"stopped"/);
   });
 
   it("an answer still running when the grace period ends is ended cleanly with a message", async () => {
@@ -288,7 +273,7 @@ describe("graceful shutdown", () => {
 
 const REDIS_URL = process.env.REDIS_URL;
 describe.skipIf(!REDIS_URL)("two replicas sharing Redis (REDIS_URL)", () => {
-  it("an event delivered to both is answered once, and a conversation continues across them", async () => {
+  it("two processes: an event delivered to both is answered once, and a conversation continues across them", async () => {
     const slack = await startFakeSlack();
     const llm = await startFakeOpenAI();
     cleanups.push(
@@ -297,11 +282,17 @@ describe.skipIf(!REDIS_URL)("two replicas sharing Redis (REDIS_URL)", () => {
     );
     const env = {
       MEMORY_URL: REDIS_URL ?? "",
+      SLACK_BOT_TOKEN: "xoxb-ops-token-1234567890",
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: slack.apiUrl,
       OPENAI_API_KEY: "sk-ops-key-0000000000",
       OPENAI_BASE_URL: llm.url,
     };
-    const a: { service: Service; url: string } = await slackService(env, slack);
-    const b: { service: Service; url: string } = await slackService(env, slack);
+    const [a, b] = await Promise.all([spawnService(env), spawnService(env)]);
+    cleanups.push(
+      () => a.stop(),
+      () => b.stop(),
+    );
     const ts = `${Math.floor(Date.now() / 1000)}.${randomUUID().slice(0, 6)}`;
     const event = mention("<@UBOT0001> What is RAG?", ts, `Ev-${ts}`);
     await Promise.all([
@@ -321,12 +312,18 @@ describe.skipIf(!REDIS_URL)("two replicas sharing Redis (REDIS_URL)", () => {
       ts: `${ts}1`,
       thread_ts: ts,
     };
-    await sendSigned(`${b.url}/slack/events`, JSON.stringify(followUp), { secret: SECRET });
-    await waitFor(() => llm.requests.length === 2, "follow-up on the other replica");
+    // The follow-up goes to whichever replica did not answer the first time... or both: still one answer.
+    await Promise.all([
+      sendSigned(`${a.url}/slack/events`, JSON.stringify(followUp), { secret: SECRET }),
+      sendSigned(`${b.url}/slack/events`, JSON.stringify(followUp), { secret: SECRET }),
+    ]);
+    await waitFor(() => llm.requests.length === 2 && slack.of("chat.stopStream").length === 2, "follow-up");
     expect(llm.requests[1]?.messages.map((m) => m.role)).toEqual(["system", "user", "assistant", "user"]);
     expect(llm.requests[1]?.messages[1]?.content).toBe("What is RAG?");
+    expect(llm.requests).toHaveLength(2);
   });
 });
+
 if (!REDIS_URL) {
   describe("two replicas sharing Redis", () => {
     it.skip("skipped: set REDIS_URL to run the two-replica test", () => {});

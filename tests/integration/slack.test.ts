@@ -338,4 +338,61 @@ describe("Slack adapter (real Bolt, fake Slack Web API)", () => {
     await waitFor(() => answered(h.slack), "answer");
     expect(finalText(h.slack)).toMatch(/RAG/);
   });
+
+  it("in the assistant view: suggested prompts from the memo's topics, a thinking status, the answer in the thread", async () => {
+    const h = await harness();
+    const started = {
+      token: "x",
+      team_id: TEAM_ID,
+      api_app_id: "A0001",
+      type: "event_callback",
+      event_id: "Ev-assistant-1",
+      event_time: 1,
+      event: {
+        type: "assistant_thread_started",
+        assistant_thread: {
+          user_id: "U061F7AUR",
+          context: {},
+          channel_id: "D0ASSIST",
+          thread_ts: "1700000100.000001",
+        },
+        event_ts: "1700000100.000002",
+      },
+    };
+    expect((await sendSigned(h.url, JSON.stringify(started), { secret: SECRET })).status).toBe(200);
+    const prompts = await waitFor(
+      () => h.slack.of("assistant.threads.setSuggestedPrompts")[0],
+      "suggested prompts",
+    );
+    const list = prompts.args.prompts as { title: string; message: string }[];
+    expect(list).toHaveLength(4);
+    expect(list[0]?.title).toBe("1,提示词工程");
+    expect(list[0]?.message).toContain("1,提示词工程");
+
+    const message = {
+      ...started,
+      event_id: "Ev-assistant-2",
+      event: {
+        type: "message",
+        channel: "D0ASSIST",
+        channel_type: "im",
+        user: "U061F7AUR",
+        text: "What is RAG?",
+        ts: "1700000101.000001",
+        thread_ts: "1700000100.000001",
+      },
+    };
+    await sendSigned(h.url, JSON.stringify(message), { secret: SECRET });
+    await waitFor(() => answered(h.slack), "answer");
+    expect(h.slack.of("assistant.threads.setStatus")[0]?.args).toMatchObject({
+      channel_id: "D0ASSIST",
+      thread_ts: "1700000100.000001",
+      status: "is thinking…",
+    });
+    expect(h.slack.of("chat.startStream")[0]?.args).toMatchObject({
+      channel: "D0ASSIST",
+      thread_ts: "1700000100.000001",
+    });
+    expect(finalText(h.slack)).toMatch(/RAG/);
+  });
 });
