@@ -7,7 +7,7 @@ import { summarize } from "./stats.js";
 
 const stack = await startStack(projectRoot(), {
   llm: { firstTokenMs: 300, chunkDelayMs: 20, reply: tokenReply(400) },
-  env: { DISCORD_TOKEN: "", DISCORD_APPLICATION_ID: "" },
+  env: { DISCORD_TOKEN: "", DISCORD_APPLICATION_ID: "", NODE_OPTIONS: process.env.BOT_NODE_OPTIONS ?? "" },
 });
 const body = (ts: string) =>
   JSON.stringify({
