@@ -110,6 +110,35 @@ describe("bot routing", () => {
   });
 });
 
+describe("offline answers", () => {
+  it("cite the retriever's best section first, so `ask --json` sources agree with retrieval", async () => {
+    const app = await testApp();
+    const questions = [
+      "What is the author's final takeaway?",
+      "微调是什么意思?",
+      "Which companies build large language models?",
+      "What is RAG?",
+    ];
+    for (const q of questions) {
+      const r = recordingSink();
+      await app.bot.handle(inbound(q, { thread: q }), r.sink);
+      const top = app.bot.services.retriever.search(q).hits[0]?.section.title;
+      expect(r.meta?.sources[0]?.title, q).toBe(top);
+      // Every quoted line carries a citation to one of the listed sources.
+      const cited = [...r.text.matchAll(/\[(\d+)\]$/gm)].map((m) => Number(m[1]));
+      expect(cited.length).toBeGreaterThan(0);
+      for (const n of cited) expect(r.meta?.sources.map((s) => s.n)).toContain(n);
+    }
+  });
+
+  it("stay short enough for a chat message", async () => {
+    const app = await testApp();
+    const r = recordingSink();
+    await app.bot.handle(inbound("Is a model really just a function?"), r.sink);
+    expect(r.text.length).toBeLessThan(1500);
+  });
+});
+
 describe("memory through the bot", () => {
   it("remembers the conversation and /reset forgets it", async () => {
     const app = await testApp({}, { answerer: scripted((n) => [`history=${n}`]) });

@@ -76,16 +76,23 @@ export function createOfflineAnswerer(knowledge: Knowledge, retriever: Retriever
           candidates.push({ section: hit.section, sentence, order, rank });
         });
       });
+      // Sentences are scored on their own words: a section's title would make all of its sentences tie.
       const scores = retriever.scoreTexts(
         question,
-        candidates.map((c) => `${c.section.title} ${c.sentence}`),
+        candidates.map((c) => c.sentence),
       );
-      // Best sentences first, a small bonus for the best section and for a section's opening sentence.
-      const ranked = candidates
-        .map((c, i) => ({ ...c, score: (scores[i] ?? 0) * (1 - 0.1 * c.rank) + (c.order === 0 ? 0.5 : 0) }))
-        .filter((c) => c.score > 0)
-        .sort((a, b) => b.score - a.score)
-        .slice(0, MAX_QUOTES);
+      const scored = candidates.map((c, i) => ({ ...c, relevance: scores[i] ?? 0 }));
+      const byRelevance = (
+        a: { relevance: number; order: number },
+        b: { relevance: number; order: number },
+      ) => b.relevance - a.relevance || a.order - b.order;
+      // The best section always speaks: its most relevant sentences, or its opening when only its title matched.
+      const best = scored.filter((c) => c.rank === 0);
+      const bestRelevant = best.filter((c) => c.relevance > 0).sort(byRelevance);
+      let ranked = (bestRelevant.length > 0 ? bestRelevant : best).slice(0, 2);
+      // Then the most relevant sentences from anywhere among the chosen sections.
+      const rest = scored.filter((c) => c.relevance > 0 && !ranked.includes(c)).sort(byRelevance);
+      ranked = [...ranked, ...rest].slice(0, MAX_QUOTES);
       // Quote in reading order within each section, sections best first.
       ranked.sort((a, b) => a.rank - b.rank || a.order - b.order);
 
