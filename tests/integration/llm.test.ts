@@ -59,6 +59,16 @@ describe("LLM answers through the real openai SDK against a fake server", () => 
     expect(b?.messages.at(-1)?.content).toMatch(/Answer in Chinese/);
   });
 
+  it("sends only the closest sections, with their memo numbers, when the knowledge is over the budget", async () => {
+    const app = await testApp(llmEnv({ KNOWLEDGE_TOKEN_BUDGET: "900" }));
+    await app.bot.handle(inbound("What is RAG?"), recordingSink().sink);
+    const system = fake.requests.at(-1)?.messages[0]?.content ?? "";
+    expect(system).toContain("the sections closest to this question");
+    expect(system).toContain("[14] 4,RAG技术");
+    expect(system).not.toContain("[2] 挑战原因");
+    expect(countTokens(system)).toBeLessThanOrEqual(900);
+  });
+
   it("carries the conversation into follow-up questions", async () => {
     const app = await testApp(llmEnv());
     await app.bot.handle(inbound("What is RAG?", { thread: "f1" }), recordingSink().sink);

@@ -241,6 +241,17 @@ describe("Slack adapter (real Bolt, fake Slack Web API)", () => {
     expect(String(response.args.text)).toContain("4,RAG技术");
   });
 
+  it("a command prefix renames every slash command (/memo-topics) for workspaces where a name is taken", async () => {
+    const h = await harness({ env: { SLACK_COMMAND_PREFIX: "memo-" } });
+    const body = fixture("slash_command.txt")
+      .trim()
+      .replace("RESPONSE_URL", encodeURIComponent(h.slack.responseUrl))
+      .replace("%2Fask", "%2Fmemo-topics");
+    await sendSigned(h.url, body, { secret: SECRET, contentType: "application/x-www-form-urlencoded" });
+    const response = await waitFor(() => h.slack.of("response_url")[0], "response_url");
+    expect(String(response.args.text)).toContain("4,RAG技术");
+  });
+
   it("an LLM failure replaces the placeholder with a clear error", async () => {
     const h = await harness({ llm: true, native: false });
     h.llm?.behave({ mode: "status", status: 500 });
