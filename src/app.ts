@@ -49,7 +49,10 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
           logger,
         )
       : createOfflineAnswerer(knowledge, retriever);
-  const limits = createLimits(store, config.limits);
+  const limits = createLimits(store, config.limits, (err) => {
+    metrics.memoryFailures.inc({ operation: "limits" });
+    logger.warn({ err }, "limit counters unavailable; answering without them");
+  });
   const bot = createBot(
     { config, knowledge, retriever, answerer, memory, limits, metrics, commands },
     logger,

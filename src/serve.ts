@@ -14,6 +14,11 @@ export interface Service {
 interface Runner extends Readiness {
   start(): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Whether answers in flight still need this adapter's connection (Discord's REST token dies with the
+   * client): then it stops after the drain, and new events meanwhile get a "restarting" reply.
+   */
+  neededByAnswers: boolean;
 }
 
 /** Starts the platform adapters that have credentials, plus /healthz and /metrics. */
@@ -28,12 +33,24 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     // Each platform SDK loads only when its adapter runs.
     const { createSlackAdapter } = await import("./adapters/slack/adapter.js");
     const slack = createSlackAdapter(app.bot, config.slack, app.store, logger, { port: config.port, routes });
-    runners.push({ name: "slack", ready: slack.ready, start: slack.start, stop: slack.stop });
+    runners.push({
+      name: "slack",
+      ready: slack.ready,
+      start: slack.start,
+      stop: slack.stop,
+      neededByAnswers: false,
+    });
   }
   if (config.discord) {
     const { createDiscordAdapter } = await import("./adapters/discord/adapter.js");
     const discord = createDiscordAdapter(app.bot, config.discord, app.store, logger);
-    runners.push({ name: "discord", ready: discord.ready, start: discord.start, stop: discord.stop });
+    runners.push({
+      name: "discord",
+      ready: discord.ready,
+      start: discord.start,
+      stop: discord.stop,
+      neededByAnswers: true,
+    });
   }
   // Slack's receiver serves the routes on PORT; without Slack, a small server does.
   let server: Server | undefined;
@@ -53,11 +70,13 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       stopping ??= (async () => {
         // Stop taking events, let answers in flight finish (or end them cleanly), then close the store.
         logger.info({ inFlight: app.bot.inFlight() }, "shutting down");
+        const stop = (r: Runner) => r.stop().catch((err) => logger.warn({ err }, `${r.name} stop failed`));
         const drained = app.bot.drain(config.shutdownGraceSeconds * 1000);
-        await Promise.all(
-          runners.map((r) => r.stop().catch((err) => logger.warn({ err }, `${r.name} stop failed`))),
-        );
+        // Slack's receiver closes now (Slack retries undelivered events elsewhere); Discord stays
+        // connected until the answers in flight are done, since they use its REST client.
+        await Promise.all(runners.filter((r) => !r.neededByAnswers).map(stop));
         await drained;
+        await Promise.all(runners.filter((r) => r.neededByAnswers).map(stop));
         await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
         await app.close();
         logger.info("stopped");

@@ -139,3 +139,14 @@ export async function spawnService(env: Record<string, string>) {
     },
   };
 }
+
+/** A store that is down: every operation fails, as Redis does when it is unreachable. */
+export async function brokenStore() {
+  const { createStore } = await import("../src/core/memory/store.js");
+  const store = await createStore("memory://");
+  const down = async () => {
+    throw new Error("connect ECONNREFUSED 127.0.0.1:6379");
+  };
+  Object.assign(store.keyv, { get: down, set: down, delete: down });
+  return { ...store, claim: down, release: down, increment: down };
+}

@@ -25,7 +25,21 @@ const DAY = 24 * 60 * MINUTE;
  * Limits that protect a team's budget, kept in the keyv store so that replicas sharing Redis share
  * them. 0 turns a limit off. Windows are fixed: the current minute, the current UTC day.
  */
-export function createLimits(store: Store, options: LimitOptions, now: () => number = Date.now): Limits {
+export function createLimits(
+  store: Store,
+  options: LimitOptions,
+  onStoreError: (error: unknown) => void = () => {},
+  now: () => number = Date.now,
+): Limits {
+  // Limits fail open: when the store is down the bot answers (and says so in the logs) rather than refuse.
+  const count = async (key: string, by: number, ttlMs: number): Promise<number> => {
+    try {
+      return await store.increment(key, by, ttlMs);
+    } catch (error) {
+      onStoreError(error);
+      return 0;
+    }
+  };
   const budgetKey = (inbound: Inbound, t: number) =>
     `budget:${inbound.platform}:${inbound.workspace}:${Math.floor(t / DAY)}`;
   return {
@@ -42,7 +56,7 @@ export function createLimits(store: Store, options: LimitOptions, now: () => num
     async admit(inbound) {
       const t = now();
       if (options.dailyTokenBudget > 0) {
-        const used = await store.increment(budgetKey(inbound, t), 0, DAY);
+        const used = await count(budgetKey(inbound, t), 0, DAY);
         if (used >= options.dailyTokenBudget) {
           const resetIn = Math.ceil((DAY - (t % DAY)) / 1000);
           throw new BotError("Daily token budget used up.", "budget_exhausted", {
@@ -52,8 +66,8 @@ export function createLimits(store: Store, options: LimitOptions, now: () => num
       }
       if (options.perUserPerMinute > 0) {
         const window = Math.floor(t / MINUTE);
-        const count = await store.increment(`rate:${inbound.platform}:${inbound.user}:${window}`, 1, MINUTE);
-        if (count > options.perUserPerMinute) {
+        const asked = await count(`rate:${inbound.platform}:${inbound.user}:${window}`, 1, MINUTE);
+        if (asked > options.perUserPerMinute) {
           const retry = Math.ceil((MINUTE - (t % MINUTE)) / 1000);
           throw new BotError("Per-user rate limit reached.", "user_rate_limited", {
             retryAfterSeconds: retry,
@@ -63,7 +77,7 @@ export function createLimits(store: Store, options: LimitOptions, now: () => num
     },
     async spend(inbound, usage) {
       if (options.dailyTokenBudget <= 0 || !usage) return;
-      await store.increment(budgetKey(inbound, now()), usage.promptTokens + usage.completionTokens, DAY);
+      await count(budgetKey(inbound, now()), usage.promptTokens + usage.completionTokens, DAY);
     },
   };
 }

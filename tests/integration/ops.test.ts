@@ -254,6 +254,31 @@ describe("graceful shutdown", () => {
     expect(bot.logs()).toMatch(/"msg":"stopped"/);
   });
 
+  it("Discord answers in flight finish before the client disconnects", async () => {
+    const discord = await startFakeDiscord();
+    const llm = await startFakeOpenAI({ chunkDelayMs: 150 });
+    cleanups.push(
+      () => discord.close(),
+      () => llm.close(),
+    );
+    const port = await freePort();
+    const config = loadConfig({
+      MEMORY_URL: "memory://",
+      DISCORD_TOKEN: "MTAw.G.x",
+      DISCORD_API_URL: discord.apiUrl,
+      OPENAI_API_KEY: "sk-ops-key-0000000000",
+      OPENAI_BASE_URL: llm.url,
+      PORT: String(port),
+    });
+    const service = await startService(config, memoryLogger().logger);
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200, "ready");
+    discord.dispatch("MESSAGE_CREATE", discord.message(`<@${BOT_ID}> What is RAG?`));
+    await waitFor(() => discord.of("POST", /^\/channels\/\d+\/messages$/).length > 0, "answer started");
+    await service.stop();
+    const last = discord.calls.filter((c) => c.body?.content !== undefined).at(-1);
+    expect(String(last?.body?.content)).toMatch(/explained there[\s\S]*Sources/);
+  });
+
   it("an answer still running when the grace period ends is ended cleanly with a message", async () => {
     const llm = await startFakeOpenAI({ chunkDelayMs: 400 });
     cleanups.push(() => llm.close());

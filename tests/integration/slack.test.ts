@@ -2,10 +2,11 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createSlackAdapter, type SlackAdapter } from "../../src/adapters/slack/adapter.js";
+import type { Store } from "../../src/core/memory/store.js";
 import { projectRoot } from "../../src/core/paths.js";
 import { type FakeOpenAI, startFakeOpenAI } from "../fakes/openai-server.js";
 import { type FakeSlack, sendSigned, startFakeSlack, TEAM_ID } from "../fakes/slack-server.js";
-import { freePort, testApp, waitFor } from "../helpers.js";
+import { brokenStore, freePort, testApp, waitFor } from "../helpers.js";
 
 const SECRET = "test-signing-secret";
 const fixture = (name: string) =>
@@ -29,26 +30,35 @@ afterEach(async () => {
 });
 
 async function harness(
-  opts: { native?: boolean; llm?: boolean; socket?: boolean; env?: Record<string, string> } = {},
+  opts: {
+    native?: boolean;
+    llm?: boolean;
+    socket?: boolean;
+    env?: Record<string, string>;
+    store?: Store;
+  } = {},
 ): Promise<Harness> {
   const slack = await startFakeSlack({ nativeStreaming: opts.native ?? true });
   const llm = opts.llm ? await startFakeOpenAI() : undefined;
   const port = await freePort();
-  const app = await testApp({
-    SLACK_BOT_TOKEN: "xoxb-test-token-1234567890",
-    SLACK_SIGNING_SECRET: SECRET,
-    SLACK_API_URL: slack.apiUrl,
-    ...(opts.socket ? { SLACK_APP_TOKEN: "xapp-1-test-app-token-123456" } : {}),
-    ...(llm
-      ? {
-          OPENAI_API_KEY: "sk-test-key-0000000000",
-          OPENAI_BASE_URL: llm.url,
-          OPENAI_MAX_RETRIES: "0",
-          OPENAI_TIMEOUT_MS: "2000",
-        }
-      : {}),
-    ...opts.env,
-  });
+  const app = await testApp(
+    {
+      SLACK_BOT_TOKEN: "xoxb-test-token-1234567890",
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: slack.apiUrl,
+      ...(opts.socket ? { SLACK_APP_TOKEN: "xapp-1-test-app-token-123456" } : {}),
+      ...(llm
+        ? {
+            OPENAI_API_KEY: "sk-test-key-0000000000",
+            OPENAI_BASE_URL: llm.url,
+            OPENAI_MAX_RETRIES: "0",
+            OPENAI_TIMEOUT_MS: "2000",
+          }
+        : {}),
+      ...opts.env,
+    },
+    opts.store ? { store: opts.store } : {},
+  );
   const config = app.config.slack;
   if (!config) throw new Error("slack config missing");
   const adapter = createSlackAdapter(app.bot, config, app.store, app.log.logger, {
@@ -250,6 +260,20 @@ describe("Slack adapter (real Bolt, fake Slack Web API)", () => {
     await sendSigned(h.url, body, { secret: SECRET, contentType: "application/x-www-form-urlencoded" });
     const response = await waitFor(() => h.slack.of("response_url")[0], "response_url");
     expect(String(response.args.text)).toContain("4,RAG技术");
+  });
+
+  it("when the store is down, a mention is still answered and the failure is logged", async () => {
+    const h = await harness({
+      store: await brokenStore(),
+      env: { RATE_LIMIT_PER_MINUTE: "5", MEMORY_TIMEOUT_MS: "200" },
+    });
+    await sendSigned(h.url, event(), { secret: SECRET });
+    await waitFor(() => answered(h.slack), "answer");
+    expect(finalText(h.slack)).toMatch(/RAG/);
+    const messages = h.app.log.lines().map((l) => l.msg);
+    expect(messages).toContain("dedup store unavailable; answering without the duplicate check");
+    expect(messages).toContain("limit counters unavailable; answering without them");
+    expect(messages).toContain("conversation memory failed; answering without it");
   });
 
   it("an LLM failure replaces the placeholder with a clear error", async () => {

@@ -13,6 +13,7 @@ import type { Bot } from "../../core/bot.js";
 import type { Logger } from "../../core/log.js";
 import type { Store } from "../../core/memory/store.js";
 import type { Inbound } from "../../core/types.js";
+import { firstDelivery } from "../shared/dedup.js";
 import { createDiscordReply, type DiscordTarget } from "./reply.js";
 
 type DiscordConfig = NonNullable<Config["discord"]>;
@@ -97,7 +98,7 @@ export function createDiscordAdapter(
     const knownThread =
       isThread && !!(await store.keyv.get(threadKey(message.channelId)).catch(() => undefined));
     if (!isDirect && !mentioned && !repliedRoot && !knownThread) return;
-    if (!(await store.claim(`discord:msg:${message.id}`, dedupTtlMs))) {
+    if (!(await firstDelivery(store, `discord:msg:${message.id}`, dedupTtlMs, log))) {
       log.info({ id: message.id }, "duplicate Discord message ignored");
       return;
     }
@@ -142,7 +143,7 @@ export function createDiscordAdapter(
     const receivedAt = performance.now();
     const name = interaction.commandName;
     if (!bot.command(name)) return;
-    if (!(await store.claim(`discord:interaction:${interaction.id}`, dedupTtlMs))) return;
+    if (!(await firstDelivery(store, `discord:interaction:${interaction.id}`, dedupTtlMs, log))) return;
     const info = INFO_COMMANDS.has(name);
     // Defer at once: Discord's 3-second deadline never waits for the LLM (the token then lasts 15 minutes).
     await interaction.deferReply(info ? { flags: MessageFlags.Ephemeral } : {});

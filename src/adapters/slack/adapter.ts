@@ -13,6 +13,7 @@ import type { Bot } from "../../core/bot.js";
 import type { Logger } from "../../core/log.js";
 import type { Store } from "../../core/memory/store.js";
 import type { Inbound } from "../../core/types.js";
+import { firstDelivery } from "../shared/dedup.js";
 import { neutralizeMentions } from "./format.js";
 import { createSlackReply } from "./reply.js";
 
@@ -108,8 +109,8 @@ export function createSlackAdapter(
   let started = false;
 
   /** One answer per message, even when Slack retries or sends both app_mention and message for it. */
-  const firstDelivery = (team: string, channel: string, ts: string) =>
-    store.claim(`slack:msg:${team}:${channel}:${ts}`, dedupTtlMs);
+  const isFirst = (team: string, channel: string, ts: string) =>
+    firstDelivery(store, `slack:msg:${team}:${channel}:${ts}`, dedupTtlMs, log);
   const threadKey = (team: string, channel: string, ts: string) => `slack:thread:${team}:${channel}:${ts}`;
 
   const makeReply = (
@@ -150,7 +151,7 @@ export function createSlackAdapter(
     const receivedAt = performance.now();
     const team = (body as { team_id?: string }).team_id ?? context.teamId ?? "-";
     if (!event.user || (event as { bot_id?: string }).bot_id) return;
-    if (!(await firstDelivery(team, event.channel, event.ts))) {
+    if (!(await isFirst(team, event.channel, event.ts))) {
       log.info({ channel: event.channel, ts: event.ts }, "duplicate Slack delivery ignored");
       return;
     }
@@ -200,7 +201,7 @@ export function createSlackAdapter(
         .catch(() => undefined);
       if (!known) return;
     }
-    if (!(await firstDelivery(team, message.channel, message.ts))) {
+    if (!(await isFirst(team, message.channel, message.ts))) {
       log.info({ channel: message.channel, ts: message.ts }, "duplicate Slack delivery ignored");
       return;
     }
