@@ -53,9 +53,3 @@ export function createCitationFilter(validNumbers: (n: number) => boolean, onInv
     cited: () => [...cited],
   };
 }
-
-/** Removes citations to sections that do not exist from a finished text (for stored history). */
-export function stripInvalidCitations(text: string, validNumbers: (n: number) => boolean): string {
-  const filter = createCitationFilter(validNumbers, () => {});
-  return filter.push(text) + filter.flush();
-}

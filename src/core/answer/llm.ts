@@ -1,4 +1,5 @@
 import OpenAI from "openai";
+import type { Config } from "../../config.js";
 import { BotError } from "../errors.js";
 import type { Knowledge } from "../knowledge/load.js";
 import type { Logger } from "../log.js";
@@ -7,16 +8,8 @@ import type { Answerer, AnswerResult } from "./answerer.js";
 import { createCitationFilter } from "./citations.js";
 import { buildMessages, createSystemPrompt } from "./prompt.js";
 
-export interface LlmOptions {
-  apiKey: string;
-  baseURL: string | undefined;
-  model: string;
-  timeoutMs: number;
-  maxRetries: number;
-  knowledgeTokenBudget: number;
-  historyTokenBudget: number;
-  maxAnswerTokens: number;
-}
+/** The LLM settings from the config, plus the history budget they share with other answerers. */
+export type LlmOptions = NonNullable<Config["llm"]> & { historyTokenBudget: number };
 
 /** Maps whatever the SDK or the stream threw to a coded BotError the user can be told about. */
 export function llmError(error: unknown, phase: "request" | "stream"): BotError {
