@@ -5,7 +5,7 @@ import { evaluate, parseQuestions } from "../../scripts/eval.js";
 import { loadKnowledge } from "../../src/core/knowledge/load.js";
 import { projectRoot } from "../../src/core/paths.js";
 import { loadGlossary } from "../../src/core/retrieval/glossary.js";
-import { createRetriever, type Retriever } from "../../src/core/retrieval/retriever.js";
+import { createRetriever, type Retriever, withinOneEdit } from "../../src/core/retrieval/retriever.js";
 import { stem, words } from "../../src/core/retrieval/tokenize.js";
 
 let retriever: Retriever;
@@ -51,6 +51,14 @@ describe("retrieval", () => {
   it("weighs a title match above a body match", () => {
     // "Agent" is named in several bodies, but one section is titled with it.
     expect(top("Agent有哪些机制?")[0]).toBe("5,Agent");
+  });
+
+  it("finds a long name spelled one letter differently, but not short everyday words", () => {
+    expect(withinOneEdit("gemini", "gimini")).toBe(true);
+    expect(withinOneEdit("gemini", "gmini")).toBe(true);
+    expect(withinOneEdit("gemini", "gimmini")).toBe(false);
+    expect(top("Does Gemini show sources?")[0]).toBe("现在为止的大模型种类有哪些?");
+    expect(retriever.search("How do I bake sourdough bread?").covered).toBe(false); // bread ≠ break
   });
 
   it("refuses questions the memo does not cover", () => {

@@ -89,6 +89,7 @@ export function createRetriever(
     }
   });
   const n = sections.length;
+  const latinVocabulary = [...postings.keys()].filter((t) => t.length >= 5 && /^[a-z]+$/.test(t));
   const avgLength = lengths.reduce((a, b) => a + b, 0) / Math.max(1, n);
   // A heading with one line under it (a subtitle) should not win on shortness alone.
   for (let i = 0; i < n; i++) lengths[i] = Math.max(lengths[i] ?? 0, avgLength / 2);
@@ -116,6 +117,12 @@ export function createRetriever(
         for (let i = 0; i + 1 < chars.length; i++) {
           const bigram = `${chars[i]}${chars[i + 1]}`;
           if (bigram !== w.term) alts.set(bigram, Math.max(alts.get(bigram) ?? 0, 0.6));
+        }
+      } else if (w.term.length >= 6 && !postings.has(w.term)) {
+        // A name spelled one letter differently ("Gemini" / "Gimini") still finds its section. Short words
+        // are left alone: too many of them are one letter apart ("bread" / "break").
+        for (const known of latinVocabulary) {
+          if (known[0] === w.term[0] && withinOneEdit(w.term, known)) alts.set(known, 0.8);
         }
       }
       concepts.push({ label: w.term, alts, index: w.index });
@@ -204,4 +211,15 @@ export function createRetriever(
       return { hits: hits.slice(0, limit), covered };
     },
   };
+}
+
+/** Whether two words differ by at most one insertion, deletion or substitution. */
+export function withinOneEdit(a: string, b: string): boolean {
+  if (a === b) return true;
+  if (Math.abs(a.length - b.length) > 1) return false;
+  const [short, long] = a.length <= b.length ? [a, b] : [b, a];
+  let i = 0;
+  while (i < short.length && short[i] === long[i]) i++;
+  if (short.length === long.length) return short.slice(i + 1) === long.slice(i + 1);
+  return short.slice(i) === long.slice(i + 1);
 }
