@@ -102,5 +102,7 @@ export async function serve(config: Config, logger: Logger): Promise<number> {
     process.once("SIGTERM", onSignal);
     process.once("SIGINT", onSignal);
   });
+  // A shard spawned by `memo-bot shard` holds an IPC channel to its supervisor, which would keep it alive.
+  if (process.connected) process.disconnect();
   return 0;
 }

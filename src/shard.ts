@@ -19,17 +19,25 @@ export async function shard(config: Config, logger: Logger, script: string): Pro
     token: config.discord.token,
     totalShards: config.discord.shards,
     shardArgs: ["serve"],
+    // Shards run the way this process runs (node flags and loaders included).
+    execArgv: process.execArgv,
     respawn: true,
   });
   manager.on("shardCreate", (s) => logger.info({ shard: s.id }, "shard launched"));
   await manager.spawn();
   await new Promise<void>((resolve) => {
     const stop = () => {
-      for (const s of manager.shards.values()) s.kill();
-      resolve();
+      // Each shard drains its answers on SIGTERM; the supervisor waits for them, then leaves.
+      const exits = [...manager.shards.values()].map(
+        (s) => new Promise<void>((done) => (s.process ? s.process.once("exit", () => done()) : done())),
+      );
+      for (const s of manager.shards.values()) s.process?.kill("SIGTERM");
+      void Promise.all(exits).then(() => resolve());
     };
     process.once("SIGTERM", stop);
     process.once("SIGINT", stop);
   });
-  return 0;
+  logger.info("all shards stopped");
+  // The ShardingManager keeps a handle open that nothing releases; its work is done once the shards exited.
+  process.exit(0);
 }

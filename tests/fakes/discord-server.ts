@@ -24,7 +24,8 @@ export const CHANNEL_ID = "900000000000000020";
 export const USER_ID = "900000000000000030";
 export const DM_CHANNEL_ID = "900000000000000040";
 
-let snowflake = 1_000_000_000_000_000_000n;
+// Snowflakes from the clock, as Discord makes them, so ids never repeat across runs sharing one Redis.
+let snowflake = (BigInt(Date.now()) - 1420070400000n) << 22n;
 export const nextId = () => String(snowflake++);
 
 export const user = (id = USER_ID, extra: Record<string, unknown> = {}) => ({
@@ -45,6 +46,8 @@ export interface FakeDiscord {
   /** Resolves once the client has identified and READY was sent. */
   ready(): Promise<void>;
   identify(): Record<string, unknown> | undefined;
+  /** Every IDENTIFY received, one per shard connection. */
+  identifies(): Record<string, unknown>[];
   heartbeats(): number;
   /** A MESSAGE_CREATE payload as Discord sends it. */
   message(content: string, extra?: Record<string, unknown>): Record<string, unknown>;
@@ -63,7 +66,9 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
   const calls: RestCall[] = [];
   const messages = new Map<string, Record<string, unknown>>();
   const limits: { pattern: RegExp; retryAfter: number }[] = [];
-  let socket: WebSocket | undefined;
+  /** One gateway connection per shard; dispatches go to shard 0 (where the guild and DMs live). */
+  const shards = new Map<WebSocket, number>();
+  const identifies: Record<string, unknown>[] = [];
   let seq = 0;
   let identifyPayload: Record<string, unknown> | undefined;
   let beats = 0;
@@ -202,7 +207,7 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
 
   const wss = new WebSocketServer({ server });
   wss.on("connection", (ws) => {
-    socket = ws;
+    ws.on("close", () => shards.delete(ws));
     ws.send(JSON.stringify({ op: 10, d: { heartbeat_interval: 41_250 }, s: null, t: null }));
     ws.on("message", (data) => {
       const payload = JSON.parse(data.toString()) as { op: number; d: unknown };
@@ -211,78 +216,86 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
         ws.send(JSON.stringify({ op: 11, d: null, s: null, t: null }));
       } else if (payload.op === 2) {
         identifyPayload = payload.d as Record<string, unknown>;
-        send("READY", {
+        identifies.push(identifyPayload);
+        const [shardId, shardCount] = (identifyPayload.shard as [number, number] | undefined) ?? [0, 1];
+        shards.set(ws, shardId);
+        const sendOn = (t: string, d: unknown) => {
+          seq++;
+          ws.send(JSON.stringify({ op: 0, t, s: seq, d }));
+        };
+        sendOn("READY", {
           v: 10,
           user: botUser,
-          guilds: [{ id: GUILD_ID, unavailable: true }],
+          guilds: shardId === 0 ? [{ id: GUILD_ID, unavailable: true }] : [],
           session_id: "fake-session",
           resume_gateway_url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}`,
           application: { id: APP_ID, flags: 0 },
-          shard: [0, 1],
+          shard: [shardId, shardCount],
           user_settings: {},
           relationships: [],
           private_channels: [],
           presences: [],
           geo_ordered_rtc_regions: [],
         });
-        send("GUILD_CREATE", {
-          id: GUILD_ID,
-          name: "Fake Guild",
-          icon: null,
-          owner_id: USER_ID,
-          afk_channel_id: null,
-          afk_timeout: 300,
-          verification_level: 0,
-          default_message_notifications: 0,
-          explicit_content_filter: 0,
-          roles: [
-            {
-              id: GUILD_ID,
-              name: "@everyone",
-              permissions: "1071698660929",
-              position: 0,
-              color: 0,
-              hoist: false,
-              managed: false,
-              mentionable: false,
-              flags: 0,
-            },
-          ],
-          emojis: [],
-          features: [],
-          mfa_level: 0,
-          application_id: null,
-          system_channel_id: null,
-          system_channel_flags: 0,
-          rules_channel_id: null,
-          joined_at: new Date().toISOString(),
-          large: false,
-          unavailable: false,
-          member_count: 2,
-          voice_states: [],
-          members: [],
-          channels: [
-            {
-              id: CHANNEL_ID,
-              type: 0,
-              guild_id: GUILD_ID,
-              name: "general",
-              position: 0,
-              permission_overwrites: [],
-              parent_id: null,
-              nsfw: false,
-            },
-          ],
-          threads: [],
-          presences: [],
-          stage_instances: [],
-          guild_scheduled_events: [],
-          premium_tier: 0,
-          preferred_locale: "en-US",
-          nsfw_level: 0,
-          stickers: [],
-          premium_progress_bar_enabled: false,
-        });
+        if (shardId === 0)
+          sendOn("GUILD_CREATE", {
+            id: GUILD_ID,
+            name: "Fake Guild",
+            icon: null,
+            owner_id: USER_ID,
+            afk_channel_id: null,
+            afk_timeout: 300,
+            verification_level: 0,
+            default_message_notifications: 0,
+            explicit_content_filter: 0,
+            roles: [
+              {
+                id: GUILD_ID,
+                name: "@everyone",
+                permissions: "1071698660929",
+                position: 0,
+                color: 0,
+                hoist: false,
+                managed: false,
+                mentionable: false,
+                flags: 0,
+              },
+            ],
+            emojis: [],
+            features: [],
+            mfa_level: 0,
+            application_id: null,
+            system_channel_id: null,
+            system_channel_flags: 0,
+            rules_channel_id: null,
+            joined_at: new Date().toISOString(),
+            large: false,
+            unavailable: false,
+            member_count: 2,
+            voice_states: [],
+            members: [],
+            channels: [
+              {
+                id: CHANNEL_ID,
+                type: 0,
+                guild_id: GUILD_ID,
+                name: "general",
+                position: 0,
+                permission_overwrites: [],
+                parent_id: null,
+                nsfw: false,
+              },
+            ],
+            threads: [],
+            presences: [],
+            stage_instances: [],
+            guild_scheduled_events: [],
+            premium_tier: 0,
+            preferred_locale: "en-US",
+            nsfw_level: 0,
+            stickers: [],
+            premium_progress_bar_enabled: false,
+          });
         markReady();
       }
     });
@@ -290,7 +303,7 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
 
   const send = (t: string, d: unknown) => {
     seq++;
-    socket?.send(JSON.stringify({ op: 0, t, s: seq, d }));
+    for (const [ws, shardId] of shards) if (shardId === 0) ws.send(JSON.stringify({ op: 0, t, s: seq, d }));
   };
 
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -303,6 +316,7 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
     dispatch: send,
     ready: () => readyPromise,
     identify: () => identifyPayload,
+    identifies: () => [...identifies],
     heartbeats: () => beats,
     message(content, extra = {}) {
       const guild = !("guild_id" in extra) || extra.guild_id !== undefined;
@@ -362,7 +376,7 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
       limits.push({ pattern, retryAfter: retryAfterSeconds });
     },
     async close() {
-      socket?.terminate();
+      for (const ws of shards.keys()) ws.terminate();
       wss.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -296,6 +296,43 @@ describe("graceful shutdown", () => {
   });
 });
 
+describe("Discord sharding", () => {
+  it("memo-bot shard runs one process per shard through discord.js's ShardingManager", async () => {
+    const discord = await startFakeDiscord();
+    cleanups.push(() => discord.close());
+    const { spawn } = await import("node:child_process");
+    const manager = spawn(process.execPath, ["--import", "tsx", path.join(root, "src", "main.ts"), "shard"], {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH ?? "",
+        MEMORY_URL: REDIS_URL ?? "memory://",
+        DISCORD_TOKEN: "MTAw.G.x",
+        DISCORD_API_URL: discord.apiUrl,
+        DISCORD_SHARDS: "2",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const exited = new Promise<number | null>((resolve) => manager.on("exit", (code) => resolve(code)));
+    cleanups.push(async () => manager.kill("SIGKILL"));
+    const shards = await waitFor(
+      () => (discord.identifies().length >= 2 ? discord.identifies() : undefined),
+      "two shards",
+      40_000,
+    );
+    expect(shards.map((i) => i.shard).sort()).toEqual([
+      [0, 2],
+      [1, 2],
+    ]);
+    discord.dispatch("MESSAGE_CREATE", discord.message(`<@${BOT_ID}> What is RAG?`));
+    await waitFor(
+      () => discord.calls.some((c) => String(c.body?.content ?? "").includes("Sources")),
+      "answer from shard 0",
+    );
+    manager.kill("SIGTERM");
+    expect(await exited).toBe(0);
+  }, 60_000);
+});
+
 const REDIS_URL = process.env.REDIS_URL;
 describe.skipIf(!REDIS_URL)("two replicas sharing Redis (REDIS_URL)", () => {
   it("two processes: an event delivered to both is answered once, and a conversation continues across them", async () => {
