@@ -40,7 +40,7 @@ function route(
   }
   const text = inbound.text.trim();
   const m = /^\/([a-z]+)(?:\s+([\s\S]*))?$/i.exec(text);
-  if (m?.[1] && byName(m[1])) return { command: byName(m[1]), rest: (m[2] ?? "").trim() };
+  if (m?.[1]) return { command: byName(m[1]), rest: (m[2] ?? "").trim() }; // "/nope" is an unknown command
   if (text === "") return { command: byName("help"), rest: "" };
   return { command: byName("ask"), rest: text };
 }
@@ -106,7 +106,8 @@ export function createBot(services: BotServices, logger: Logger): Bot {
         services.limits.checkAllowed(inbound);
         const { command, rest } = route(services.commands, inbound);
         if (!command) {
-          throw new BotError(`There is no command "${inbound.command ?? inbound.text}".`, "unknown_command");
+          const name = inbound.command ?? inbound.text.trim().split(/\s+/)[0] ?? "";
+          throw new BotError(`There is no command "${name}".`, "unknown_command");
         }
         const args: Record<string, string> = { ...inbound.options };
         const main = command.options[0];

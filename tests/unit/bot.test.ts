@@ -71,6 +71,14 @@ describe("bot routing", () => {
     expect(lines[6]).toMatch(/7,模型产品部署和交付/);
   });
 
+  it("answers an unknown /command with a pointer to help", async () => {
+    const app = await testApp();
+    const r = recordingSink();
+    await app.bot.handle(inbound("/frobnicate now"), r.sink);
+    expect(r.failure?.error.code).toBe("unknown_command");
+    expect(r.failure?.message).toMatch(/There is no command "\/frobnicate"\. Try `help`/);
+  });
+
   it("uses the platform's command name when given", async () => {
     const app = await testApp();
     const r = recordingSink();
