@@ -86,10 +86,18 @@ export function createOfflineAnswerer(knowledge: Knowledge, retriever: Retriever
         a: { relevance: number; order: number },
         b: { relevance: number; order: number },
       ) => b.relevance - a.relevance || a.order - b.order;
-      // The best section always speaks: its most relevant sentences, or its opening when only its title matched.
+      // The best section always speaks first: its two most relevant sentences. With only one, the sentence
+      // before it (or after it) comes along for context; with none (only the title matched), its opening.
       const best = scored.filter((c) => c.rank === 0);
       const bestRelevant = best.filter((c) => c.relevance > 0).sort(byRelevance);
-      let ranked = (bestRelevant.length > 0 ? bestRelevant : best).slice(0, 2);
+      const lone = bestRelevant.length === 1 ? bestRelevant[0] : undefined;
+      const neighbour =
+        lone &&
+        (best.find((c) => c.order === lone.order - 1) ?? best.find((c) => c.order === lone.order + 1));
+      let ranked =
+        bestRelevant.length === 0
+          ? best.slice(0, 2)
+          : [...bestRelevant.slice(0, 2), ...(neighbour ? [neighbour] : [])];
       // Then the most relevant sentences from anywhere among the chosen sections.
       const rest = scored.filter((c) => c.relevance > 0 && !ranked.includes(c)).sort(byRelevance);
       ranked = [...ranked, ...rest].slice(0, MAX_QUOTES);
