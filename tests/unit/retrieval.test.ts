@@ -61,6 +61,10 @@ describe("retrieval", () => {
     expect(retriever.search("How do I bake sourdough bread?").covered).toBe(false); // bread ≠ break
   });
 
+  it("ignores a heading's list number: a digit in the question does not pull in section 1", () => {
+    for (const n of ["1", "6", "7"]) expect(top(`What is RAG? ${n}`)[0]).toBe("4,RAG技术");
+  });
+
   it("refuses questions the memo does not cover", () => {
     for (const q of [
       "How do I bake sourdough bread?",

@@ -40,6 +40,9 @@ interface Concept {
   index: number;
 }
 
+/** "4,RAG技术" → "RAG技术": a heading's list number is not part of what it is about. */
+const withoutNumbering = (title: string) => title.replace(/^\s*\d+\s*[,,.、)）:]\s*/u, "");
+
 const groupTerm = (group: number) => `\u0001g${group}`;
 
 const K1 = 1.2;
@@ -67,8 +70,9 @@ export function createRetriever(
   const titleSets: Set<string>[] = [];
   sections.forEach((section, doc) => {
     const tf = new Map<string, number>();
-    const titleTerms = indexTerms([...section.parents.slice(1), section.title].join(" "));
-    titleTerms.push(...indexTerms(section.title));
+    const titles = [...section.parents.slice(1), section.title].map(withoutNumbering);
+    const titleTerms = indexTerms(titles.join(" "));
+    titleTerms.push(...indexTerms(withoutNumbering(section.title)));
     for (const t of titleTerms) tf.set(t, (tf.get(t) ?? 0) + titleWeight);
     const bodyTerms = indexTerms(section.text);
     for (const t of bodyTerms) tf.set(t, (tf.get(t) ?? 0) + 1);
