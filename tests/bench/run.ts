@@ -109,7 +109,11 @@ async function slackAnswers(stack: Stack, tag: string, mode: "native" | "update"
         const visible =
           mode === "native"
             ? mine.find((c) => String(c.args.markdown_text ?? "").includes("word"))
-            : mine.find((c) => c.method !== "chat.stopStream" && String(c.args.text ?? "").includes("word"));
+            : mine.find(
+                (c) =>
+                  c.method !== "chat.stopStream" &&
+                  String(c.args.markdown_text ?? c.args.text ?? "").includes("word"),
+              );
         const edits = mine
           .filter((c) => c.method === "chat.update" || c.method === "chat.appendStream")
           .map((c) => c.at);

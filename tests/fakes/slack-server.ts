@@ -66,9 +66,21 @@ export async function startFakeSlack(options: { nativeStreaming?: boolean } = {}
           user_id: BOT_USER_ID,
           bot_id: "BBOT0001",
         };
-      case "chat.postMessage":
-        return { ok: true, channel: args.channel, ts: ts(), message: { text: args.text } };
-      case "chat.update":
+      case "chat.postMessage": {
+        const invalid = contentError(args);
+        if (invalid) return { ok: false, error: invalid };
+        return {
+          ok: true,
+          channel: args.channel,
+          ts: ts(),
+          message: { text: args.text ?? args.markdown_text },
+        };
+      }
+      case "chat.update": {
+        const invalid = contentError(args);
+        if (invalid) return { ok: false, error: invalid };
+        return { ok: true, channel: args.channel, ts: args.ts };
+      }
       case "chat.delete":
         return { ok: true, channel: args.channel, ts: args.ts };
       case "chat.startStream":
@@ -167,6 +179,35 @@ export async function startFakeSlack(options: { nativeStreaming?: boolean } = {}
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * Slack's rules for a message's content: `text`, `blocks` or `markdown_text`, the last never with the
+ * others; a markdown block or `markdown_text` holds 12,000 characters, counted across a message's markdown
+ * blocks; a section's text 3,000; at most 50 blocks.
+ */
+function contentError(args: Record<string, unknown>): string | undefined {
+  const blocks = Array.isArray(args.blocks) ? (args.blocks as { type?: string; text?: unknown }[]) : [];
+  const markdown = typeof args.markdown_text === "string" ? args.markdown_text : undefined;
+  const text = typeof args.text === "string" && args.text !== "" ? args.text : undefined;
+  if (markdown !== undefined && (text !== undefined || blocks.length > 0)) return "invalid_arguments";
+  if (markdown === undefined && text === undefined && blocks.length === 0) return "no_text";
+  if (markdown !== undefined && markdown.length > 12_000) return "msg_too_long";
+  if (blocks.length > 50) return "invalid_blocks";
+  let markdownChars = 0;
+  for (const block of blocks) {
+    if (block.type === "markdown") {
+      const length = typeof block.text === "string" ? block.text.length : 0;
+      if (length === 0 || length > 12_000) return "invalid_blocks";
+      markdownChars += length;
+    }
+    if (block.type === "section") {
+      const inner = (block.text as { text?: unknown } | undefined)?.text;
+      if (typeof inner === "string" && inner.length > 3000) return "invalid_blocks";
+    }
+  }
+  if (markdownChars > 12_000) return "msg_blocks_too_long";
+  return undefined;
 }
 
 function safeJson(text: string): unknown {

@@ -1,10 +1,13 @@
-import { slackifyMarkdown } from "slackify-markdown";
 import type { SourceRef } from "../../core/types.js";
 
-/** Section blocks hold at most 3,000 characters; stay under it. */
-export const SECTION_LIMIT = 2900;
-/** A message holds at most 50 blocks; leave room for the context and feedback blocks. */
-export const SECTIONS_PER_MESSAGE = 45;
+/**
+ * The model writes standard Markdown and Slack renders it itself: `markdown_text` while streaming and a
+ * `markdown` block in the final message. A markdown block holds 12,000 characters and Slack counts all
+ * markdown blocks of a message together, so one block per message, with room to spare.
+ */
+export const MARKDOWN_LIMIT = 11_000;
+/** Fallback `text` (notifications, old clients) is kept short. */
+const FALLBACK_LIMIT = 3000;
 
 /** Bot output can never ping: special mentions, user and group mentions are neutralised. */
 export function neutralizeMentions(text: string): string {
@@ -18,13 +21,9 @@ export function neutralizeMentions(text: string): string {
     .replace(/(^|[^\p{L}\p{N}])@(here|channel|everyone)\b/giu, "$1@\u2060$2");
 }
 
-/** Markdown from the model → Slack mrkdwn, with mentions neutralised. */
-export function toMrkdwn(markdown: string): string {
-  return neutralizeMentions(
-    slackifyMarkdown(markdown)
-      .replace(/\u200b/g, "")
-      .trim(),
-  );
+/** Markdown from the model, ready for Slack: trimmed, mentions neutralised. */
+export function toSlackMarkdown(markdown: string): string {
+  return neutralizeMentions(markdown.trim());
 }
 
 /** Splits text at paragraph, then line, then character boundaries so that every piece fits `limit`. */
@@ -100,20 +99,15 @@ export function feedbackActions(value: string) {
   };
 }
 
-/** The messages (each a list of blocks plus fallback text) that carry a whole answer; nothing is cut. */
+/** The messages (each a markdown block plus fallback text) that carry a whole answer; nothing is cut. */
 export function answerMessages(
-  mrkdwn: string,
+  markdown: string,
   extras: { sources: SourceRef[]; feedback?: string | undefined },
 ): { text: string; blocks: object[] }[] {
-  const sections = splitText(mrkdwn || " ", SECTION_LIMIT);
-  const messages: { text: string; blocks: object[] }[] = [];
-  for (let i = 0; i < sections.length; i += SECTIONS_PER_MESSAGE) {
-    const chunk = sections.slice(i, i + SECTIONS_PER_MESSAGE);
-    messages.push({
-      text: chunk.join("\n\n").slice(0, 3000),
-      blocks: chunk.map((t) => ({ type: "section", text: { type: "mrkdwn", text: t } })),
-    });
-  }
+  const messages = splitText(markdown || " ", MARKDOWN_LIMIT).map((piece) => ({
+    text: piece.length > FALLBACK_LIMIT ? `${piece.slice(0, FALLBACK_LIMIT - 1)}…` : piece,
+    blocks: [{ type: "markdown", text: piece }] as object[],
+  }));
   const last = messages.at(-1);
   if (last) {
     if (extras.sources.length > 0) last.blocks.push(sourcesContext(extras.sources));

@@ -5,10 +5,10 @@ import { createThrottle } from "../shared/throttle.js";
 import {
   answerMessages,
   feedbackActions,
+  MARKDOWN_LIMIT,
   neutralizeMentions,
-  SECTION_LIMIT,
   sourcesContext,
-  toMrkdwn,
+  toSlackMarkdown,
 } from "./format.js";
 
 export interface SlackReplyOptions {
@@ -64,10 +64,10 @@ export function createSlackReply(
   let interim: string | undefined; // native: placeholder shown until the stream starts
 
   const render = () => {
-    const body = toMrkdwn(text);
+    const body = toSlackMarkdown(text);
     const full = options.header ? `${options.header}\n\n${body}` : body;
-    // While streaming, one section's worth is shown; the final render carries everything.
-    return full.length > SECTION_LIMIT ? `${full.slice(0, SECTION_LIMIT - 1)}…` : full;
+    // While streaming, one message's worth is shown; the final render carries everything.
+    return full.length > MARKDOWN_LIMIT ? `${full.slice(0, MARKDOWN_LIMIT - 1)}…` : full;
   };
 
   const postPlaceholder = async () => {
@@ -107,12 +107,12 @@ export function createSlackReply(
       // Show what has streamed so far at once, in the placeholder if there is one.
       if (interim) {
         ts = interim;
-        await client.chat.update({ channel, ts, text: render() });
+        await client.chat.update({ channel, ts, markdown_text: render() });
       } else {
         const res = await client.chat.postMessage({
           channel,
           ...(options.threadTs ? { thread_ts: options.threadTs } : {}),
-          text: render(),
+          markdown_text: render(),
         });
         ts = res.ts;
       }
@@ -131,7 +131,7 @@ export function createSlackReply(
     }
     await placeholder;
     if (!ts) return;
-    await client.chat.update({ channel, ts, text: render() });
+    await client.chat.update({ channel, ts, markdown_text: render() });
   };
 
   const throttle = createThrottle(flush, options.editIntervalMs, (e) =>
@@ -188,7 +188,7 @@ export function createSlackReply(
         await client.chat.stopStream({ channel, ts, ...(extras.length ? { blocks: extras as never } : {}) });
         return;
       }
-      const body = toMrkdwn(meta.text || text);
+      const body = toSlackMarkdown(meta.text || text);
       const messages = answerMessages(options.header ? `${options.header}\n\n${body}` : body, {
         sources: meta.sources,
         feedback,
