@@ -22,9 +22,13 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm rebuild sqlite3
 
 FROM node:24-slim AS runtime
+# GLIBC_TUNABLES: allocations of 32 KiB and up (socket read buffers, request bodies) get their own pages
+# and go back to the OS when freed; with glibc's default sliding threshold a burst of answers leaves
+# ~25 MB of freed memory stranded in the heap (BENCHMARKS.md, memory).
 ENV NODE_ENV=production \
     PORT=3000 \
-    MEMORY_URL=sqlite:///app/data/memory.sqlite
+    MEMORY_URL=sqlite:///app/data/memory.sqlite \
+    GLIBC_TUNABLES=glibc.malloc.mmap_threshold=32768
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

@@ -39,8 +39,9 @@ for _ in $(seq 1 100); do [ -s "$fifo" ] && break; sleep 0.1; done
 api=$(head -n1 "$fifo")
 port=$(node -e 'const s=require("net").createServer().listen(0,()=>{console.log(s.address().port);s.close()})')
 
-step "CMD: node --enable-source-maps dist/src/main.js serve (NODE_ENV=production, PORT=$port)"
-(cd "$work/app" && NODE_ENV=production PORT="$port" MEMORY_URL="sqlite://$work/app/data/memory.sqlite" \
+tunables=$(sed -n 's/.*GLIBC_TUNABLES=\([^ \\]*\).*/\1/p' "$root/Dockerfile" | tail -n1)
+step "CMD: node --enable-source-maps dist/src/main.js serve (NODE_ENV=production, PORT=$port, GLIBC_TUNABLES=$tunables)"
+(cd "$work/app" && NODE_ENV=production PORT="$port" MEMORY_URL="sqlite://$work/app/data/memory.sqlite" GLIBC_TUNABLES="$tunables" \
   SLACK_BOT_TOKEN=xoxb-verify-0000000000 SLACK_SIGNING_SECRET=verify-secret SLACK_API_URL="$api" \
   exec node --enable-source-maps dist/src/main.js serve >"$work/app.log" 2>&1) &
 app=$!

@@ -19,6 +19,24 @@ export const START_FLAGS = (() => {
   return start.split(/\s+/).filter((w) => w.startsWith("--"));
 })();
 
+/**
+ * The environment the image sets (the runtime stage's ENV lines of the Dockerfile), so the bot runs as
+ * it runs in production; the bench's own settings (port, fakes, memory://) override it.
+ * `BENCH_IMAGE_ENV=0` leaves it out: the bot then runs as a bare `npm start` would.
+ */
+export function imageEnv(): Record<string, string> {
+  if (process.env.BENCH_IMAGE_ENV === "0") return {};
+  const dockerfile = readFileSync(path.join(import.meta.dirname, "..", "..", "Dockerfile"), "utf8");
+  const runtime = dockerfile.slice(dockerfile.lastIndexOf("\nFROM "));
+  const env: Record<string, string> = {};
+  for (const m of runtime.matchAll(/^ENV\s+((?:.*\\\n)*.*)$/gm)) {
+    for (const pair of (m[1] ?? "").replace(/\\\n/g, " ").matchAll(/([A-Z_][A-Z0-9_]*)=("[^"]*"|\S+)/g)) {
+      env[pair[1] ?? ""] = (pair[2] ?? "").replace(/^"|"$/g, "");
+    }
+  }
+  return env;
+}
+
 /** The real bot, started as users start it (`node dist/src/main.js serve`), wired to the fakes. */
 export interface Stack {
   slack: FakeSlack;
@@ -55,6 +73,7 @@ export async function startStack(
     {
       cwd: root,
       env: {
+        ...imageEnv(),
         PATH: process.env.PATH ?? "",
         NODE_ENV: "production",
         LOG_LEVEL: "warn",
