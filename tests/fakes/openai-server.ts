@@ -7,15 +7,18 @@ import { now } from "./clock.js";
  * `data: [DONE]`, usage in the last chunk). Tests and the benchmark drive the real openai SDK against it.
  */
 export interface FakeBehaviour {
-  /** What to do with the next requests: answer, fail with a status, hang, or cut the stream midway. */
-  mode: "ok" | "status" | "hang" | "cut";
+  /**
+   * What to do with the next requests: answer, fail with a status, hang, cut the stream midway, or send
+   * an error event midway (as OpenAI does when the server fails after the stream started).
+   */
+  mode: "ok" | "status" | "hang" | "cut" | "error-event";
   status?: number;
   retryAfter?: number;
   /** Delay before the first chunk, ms. */
   firstTokenMs?: number;
   /** Delay between chunks, ms. */
   chunkDelayMs?: number;
-  /** For "cut": how many content chunks to send before dropping the connection. */
+  /** For "cut" and "error-event": how many content chunks to send before failing. */
   cutAfter?: number;
   /** The answer, as chunks; by default it cites the first section the prompt says looks relevant. */
   reply?: (request: ChatRequest) => string[];
@@ -135,6 +138,14 @@ export async function startFakeOpenAI(initial: Partial<FakeBehaviour> = {}): Pro
       if (b.mode === "cut" && sent >= (b.cutAfter ?? 1)) {
         await sleep(30); // let what was written reach the client, then drop the connection
         res.socket?.destroy();
+        open.delete(res);
+        return;
+      }
+      if (b.mode === "error-event" && sent >= (b.cutAfter ?? 1)) {
+        send({
+          error: { message: "The server had an error while processing your request.", type: "server_error" },
+        });
+        res.end();
         open.delete(res);
         return;
       }

@@ -22,7 +22,9 @@ const llmEnv = (extra: Record<string, string> = {}) => ({
 
 describe("LLM answers through the real openai SDK against a fake server", () => {
   it("streams an answer whose citations map to real sections, with usage", async () => {
+    // Tokens a few milliseconds apart arrive in separate reads, so each is shown as it comes.
     fake.behave({ mode: "ok", cachedTokens: 1024 });
+    fake.once({ chunkDelayMs: 5 });
     const app = await testApp(llmEnv());
     const r = recordingSink();
     await app.bot.handle(inbound("What is RAG?"), r.sink);
@@ -105,6 +107,7 @@ describe("LLM answers through the real openai SDK against a fake server", () => 
     [{ mode: "status", status: 401 } as const, "llm_auth", /OPENAI_API_KEY/],
     [{ mode: "hang" } as const, "llm_timeout", /took too long/],
     [{ mode: "cut", cutAfter: 2 } as const, "stream_interrupted", /cut off/],
+    [{ mode: "error-event", cutAfter: 2 } as const, "stream_interrupted", /cut off/],
   ])("turns %o into a specific message and stores no turn", async (behaviour, code, message) => {
     const app = await testApp(llmEnv({ OPENAI_TIMEOUT_MS: "500" }));
     fake.once(behaviour);

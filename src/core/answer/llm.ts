@@ -1,3 +1,4 @@
+import { createParser } from "eventsource-parser";
 import OpenAI from "openai";
 import type { Config } from "../../config.js";
 import { BotError } from "../errors.js";
@@ -109,41 +110,76 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
       );
       let text = "";
       let usage: Usage | undefined;
+      let completed = false;
       try {
-        let stream: Awaited<ReturnType<typeof client.chat.completions.create>> &
-          AsyncIterable<OpenAI.ChatCompletionChunk>;
+        // The SDK sends the request (auth, base URL, retries, status errors); the SSE body is read here
+        // with eventsource-parser. The SDK's own stream wraps every chunk in several async iterators and
+        // a Promise.race (~12 KB of garbage per token, BENCHMARKS.md), which at a few hundred parallel
+        // answers stalls the event loop that also acknowledges Slack events.
+        let response: Response;
         try {
           onRequest?.();
-          stream = (await client.chat.completions.create(
-            {
-              model: options.model,
-              messages,
-              stream: true,
-              stream_options: { include_usage: true },
-              max_tokens: options.maxAnswerTokens,
-            },
-            { signal: abort.signal },
-          )) as typeof stream;
+          response = await client.chat.completions
+            .create(
+              {
+                model: options.model,
+                messages,
+                stream: true,
+                stream_options: { include_usage: true },
+                max_tokens: options.maxAnswerTokens,
+              },
+              { signal: abort.signal },
+            )
+            .asResponse();
         } catch (error) {
           throw llmError(error, "request");
         }
+        if (!response.body) throw new BotError("The language model sent no answer.", "llm_bad_response");
         armIdle();
         let finished = false;
+        let done = false;
+        const events: string[] = [];
+        const parser = createParser({ onEvent: (event) => events.push(event.data) });
+        const decoder = new TextDecoder();
+        const reader = response.body.getReader();
         try {
-          for await (const chunk of stream) {
+          for (;;) {
+            // Read to the end of the body even after [DONE], so the connection can be reused.
+            const read = await reader.read().catch((error: unknown) => {
+              if (done) return { done: true as const, value: undefined };
+              throw error;
+            });
+            if (read.done) break;
             armIdle();
-            if (chunk.usage) {
-              usage = {
-                promptTokens: chunk.usage.prompt_tokens,
-                completionTokens: chunk.usage.completion_tokens,
-                cachedTokens: chunk.usage.prompt_tokens_details?.cached_tokens ?? 0,
-              };
+            if (done) continue;
+            parser.feed(decoder.decode(read.value, { stream: true }));
+            // Everything that arrived in this read is shown as one piece.
+            let shown = "";
+            for (const data of events) {
+              if (data === "[DONE]") {
+                done = true;
+                break;
+              }
+              const chunk = JSON.parse(data) as OpenAI.ChatCompletionChunk & { error?: { message?: string } };
+              if (chunk.error) {
+                // The provider failed after the answer started (OpenAI sends an error event).
+                throw new BotError("The language model's answer was cut off.", "stream_interrupted", {
+                  cause: new Error(chunk.error.message ?? "error event in the stream"),
+                });
+              }
+              if (chunk.usage) {
+                usage = {
+                  promptTokens: chunk.usage.prompt_tokens,
+                  completionTokens: chunk.usage.completion_tokens,
+                  cachedTokens: chunk.usage.prompt_tokens_details?.cached_tokens ?? 0,
+                };
+              }
+              const choice = chunk.choices?.[0];
+              if (choice?.finish_reason) finished = true;
+              const delta = choice?.delta?.content;
+              if (delta) shown += filter.push(delta);
             }
-            const choice = chunk.choices[0];
-            if (choice?.finish_reason) finished = true;
-            const delta = choice?.delta?.content;
-            if (!delta) continue;
-            const shown = filter.push(delta);
+            events.length = 0;
             if (shown) {
               text += shown;
               yield shown;
@@ -152,15 +188,18 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
         } catch (error) {
           if (stalled)
             throw new BotError("The language model stopped answering.", "llm_timeout", { cause: error });
+          if (signal?.aborted)
+            throw new BotError("The answer was stopped.", "shutting_down", { cause: signal.reason });
           throw llmError(error, "stream");
         }
         // An aborted stream may simply end: say why it ended.
-        if (stalled) throw new BotError("The language model stopped answering.", "llm_timeout");
+        if (stalled && !done) throw new BotError("The language model stopped answering.", "llm_timeout");
         if (signal?.aborted)
           throw new BotError("The answer was stopped.", "shutting_down", { cause: signal.reason });
         if (!finished) {
           throw new BotError("The language model's answer was cut off.", "stream_interrupted");
         }
+        completed = true;
         const rest = filter.flush();
         if (rest) {
           text += rest;
@@ -169,6 +208,8 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
       } finally {
         clearTimeout(idle);
         signal?.removeEventListener("abort", onAbort);
+        // Stopped early (an error, or the consumer left): end the request and its body.
+        if (!completed) abort.abort();
       }
 
       const sources: SourceRef[] = filter.cited().flatMap((n) => {
