@@ -3,6 +3,7 @@ import { type App, createApp } from "./app.js";
 import type { Config } from "./config.js";
 import type { Logger } from "./core/log.js";
 import { createMetrics } from "./core/metrics.js";
+import { startHeapTrim } from "./ops/heap-trim.js";
 import { opsRoutes, type Readiness, startRouteServer } from "./ops/routes.js";
 
 export interface Service {
@@ -62,6 +63,9 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     "memo-bot serving",
   );
 
+  // After a busy period, give the heap it grew back to the OS (see heap-trim.ts).
+  const heapTrim = startHeapTrim({ idleForMs: () => app.bot.idleForMs(), logger });
+
   let stopping: Promise<void> | undefined;
   return {
     app,
@@ -70,6 +74,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       stopping ??= (async () => {
         // Stop taking events, let answers in flight finish (or end them cleanly), then close the store.
         logger.info({ inFlight: app.bot.inFlight() }, "shutting down");
+        heapTrim.stop();
         const stop = (r: Runner) => r.stop().catch((err) => logger.warn({ err }, `${r.name} stop failed`));
         const drained = app.bot.drain(config.shutdownGraceSeconds * 1000);
         // Slack's receiver closes now (Slack retries undelivered events elsewhere); Discord stays

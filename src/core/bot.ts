@@ -16,6 +16,8 @@ export interface Bot {
   /** Stops taking new questions and waits up to `timeoutMs` for answers in flight, then aborts them. */
   drain(timeoutMs: number): Promise<void>;
   inFlight(): number;
+  /** How long the bot has had nothing to do: 0 while an answer is in flight. */
+  idleForMs(): number;
 }
 
 const SERIOUS = new Set(["internal", "config_invalid", "knowledge_invalid", "llm_auth", "llm_bad_response"]);
@@ -48,6 +50,7 @@ function route(
 export function createBot(services: BotServices, logger: Logger): Bot {
   const active = new Set<AbortController>();
   let draining = false;
+  let lastActive = performance.now();
 
   const instrument = (inbound: Inbound, reply: ReplySink, started: number): ReplySink => {
     let first = true;
@@ -87,9 +90,11 @@ export function createBot(services: BotServices, logger: Logger): Bot {
     services,
     command: (name) => services.commands.find((c) => c.name === name),
     inFlight: () => active.size,
+    idleForMs: () => (active.size > 0 ? 0 : performance.now() - lastActive),
 
     async handle(inbound, rawReply) {
       const started = performance.now();
+      lastActive = started;
       const correlationId = randomUUID().slice(0, 8);
       const lang = detectLang(inbound.text);
       const log = logger.child({
@@ -146,6 +151,7 @@ export function createBot(services: BotServices, logger: Logger): Bot {
       } finally {
         active.delete(abort);
         services.metrics.inFlight.dec();
+        lastActive = performance.now();
       }
     },
 
