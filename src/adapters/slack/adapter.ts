@@ -102,6 +102,8 @@ export function createSlackAdapter(
     clientOptions,
     logger: boltLogger(logger),
     ignoreSelf: true,
+    // Conversations live in memo-bot's own store; Bolt's in-memory one would only cost a middleware per event.
+    convoStore: false,
   });
   const editIntervalMs = options.editIntervalMs ?? 1000;
   const dedupTtlMs = options.dedupTtlMs ?? 24 * 3600 * 1000;
