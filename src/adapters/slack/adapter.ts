@@ -105,6 +105,16 @@ export function createSlackAdapter(
     // Conversations live in memo-bot's own store; Bolt's in-memory one would only cost a middleware per event.
     convoStore: false,
   });
+  // Bolt acknowledges an Events API delivery before any middleware runs. Everything after the ack (dedup,
+  // retrieval, the Slack and LLM requests) waits for the check phase, so events that arrived together are
+  // all acknowledged before any of them is worked on. Commands and actions are acked by their listeners.
+  app.use(async ({ body, context, next }) => {
+    context.receivedAt = performance.now();
+    if ((body as { type?: string }).type === "event_callback") await new Promise((r) => setImmediate(r));
+    await next();
+  });
+  const receivedAt = (context: Record<string, unknown>) =>
+    typeof context.receivedAt === "number" ? context.receivedAt : performance.now();
   const editIntervalMs = options.editIntervalMs ?? 1000;
   const dedupTtlMs = options.dedupTtlMs ?? 24 * 3600 * 1000;
   const nativeOff = new Set<string>(); // workspaces where chat.startStream is not available
@@ -150,7 +160,7 @@ export function createSlackAdapter(
   });
 
   app.event("app_mention", async ({ event, context, client, body }) => {
-    const receivedAt = performance.now();
+    const at = receivedAt(context);
     const team = (body as { team_id?: string }).team_id ?? context.teamId ?? "-";
     if (!event.user || (event as { bot_id?: string }).bot_id) return;
     if (!(await isFirst(team, event.channel, event.ts))) {
@@ -160,7 +170,7 @@ export function createSlackAdapter(
     const thread = event.thread_ts ?? event.ts;
     await store.keyv.set(threadKey(team, event.channel, thread), 1, THREAD_TTL_MS).catch(() => {});
     const inbound: Inbound = {
-      receivedAt,
+      receivedAt: at,
       platform: "slack",
       workspace: team,
       channel: event.channel,
@@ -174,11 +184,11 @@ export function createSlackAdapter(
 
   const onMessage = async (args: {
     message: Record<string, unknown>;
-    context: { botUserId?: string; teamId?: string };
+    context: { botUserId?: string; teamId?: string; [key: string]: unknown };
     client: WebClient;
     body: unknown;
   }) => {
-    const receivedAt = performance.now();
+    const at = receivedAt(args.context);
     const message = args.message as {
       subtype?: string;
       bot_id?: string;
@@ -208,7 +218,7 @@ export function createSlackAdapter(
       return;
     }
     const inbound: Inbound = {
-      receivedAt,
+      receivedAt: at,
       platform: "slack",
       workspace: team,
       channel: message.channel,
