@@ -540,7 +540,7 @@ async function conversations(env: Record<string, string>): Promise<MemoryRun> {
       120_000,
     );
     const peak = stack.rssKb();
-    // V8's memory reducer gives back the heap grown during the burst once the bot is idle for a while.
+    // The bot gives back the heap grown during the burst once it has been idle for 10 s (src/ops/heap-trim.ts).
     await sleep(15_000);
     const settled = stack.rssKb();
     const metrics = await (await fetch(`${stack.url}/metrics`)).text();
