@@ -94,7 +94,6 @@ export function createBot(services: BotServices, logger: Logger): Bot {
 
     async handle(inbound, rawReply) {
       const started = performance.now();
-      lastActive = started;
       const correlationId = randomUUID().slice(0, 8);
       const lang = detectLang(inbound.text);
       const log = logger.child({

@@ -37,11 +37,15 @@ export function startHeapTrim(options: HeapTrimOptions): HeapTrim {
   const committed = options.committedBytes ?? (() => getHeapStatistics().total_heap_size);
   const idleMs = options.idleMs ?? 10_000;
   const growth = options.growthBytes ?? 32 * 2 ** 20;
+  if (!collect) {
+    options.logger.debug("heap trim off: no gc function");
+    return { check: () => false, stop: () => {} };
+  }
   let baseline = committed();
 
   const trim: HeapTrim = {
     check() {
-      if (!collect || options.idleForMs() < idleMs) return false;
+      if (options.idleForMs() < idleMs) return false;
       const before = committed();
       if (before < baseline + growth) return false;
       const started = performance.now();
@@ -62,7 +66,6 @@ export function startHeapTrim(options: HeapTrimOptions): HeapTrim {
   // A check is a clock read while the bot is busy, so once a second is cheap; the trim comes 10-11 s after.
   const timer = setInterval(() => trim.check(), Math.max(1_000, idleMs / 10));
   timer.unref();
-  if (!collect) options.logger.debug("heap trim off: no gc function");
   return trim;
 }
 

@@ -289,6 +289,10 @@ const harnessLagMs: number[] = [];
 
 let burstCount = 0;
 
+/** Waits until every answer the fake LLM was asked for has finished streaming. */
+const allAnswered = (stack: Stack, what: string) =>
+  waitFor(() => stack.llm.timings.every((t) => t.doneAt), what, 120_000);
+
 async function burstOf(send: (i: number) => Promise<number>, warmUp: () => void): Promise<number[]> {
   // The benchmark's own process holds every recorded call: collect its garbage first, so that its GC
   // pauses do not land inside the measurement.
@@ -339,7 +343,7 @@ async function slackBurst(stack: Stack): Promise<number[]> {
         .slice(0, 6)
         .join(" "),
     );
-  await waitFor(() => stack.llm.timings.every((t) => t.doneAt), "the Slack burst's answers", 120_000);
+  await allAnswered(stack, "the Slack burst's answers");
   return slack;
 }
 
@@ -367,7 +371,7 @@ async function discordBurst(stack: Stack): Promise<number[]> {
         );
     },
   );
-  await waitFor(() => stack.llm.timings.every((t) => t.doneAt), "the Discord burst's answers", 120_000);
+  await allAnswered(stack, "the Discord burst's answers");
   return acks;
 }
 

@@ -255,11 +255,11 @@ export function createSlackAdapter(
   for (const command of bot.services.commands) {
     app.command(
       `/${config.commandPrefix}${command.name}`,
-      async ({ command: payload, ack, respond, client }) => {
-        const receivedAt = performance.now();
+      async ({ command: payload, ack, respond, client, context }) => {
+        const at = receivedAt(context);
         await ack();
         const inbound: Inbound = {
-          receivedAt,
+          receivedAt: at,
           platform: "slack",
           workspace: payload.team_id,
           channel: payload.channel_id,
