@@ -1,6 +1,25 @@
-import type { Command } from "../src/core/commands.js";
+import { countTokens } from "gpt-tokenizer/encoding/cl100k_base";
+import type { Command, CommandContext } from "../src/core/commands.js";
 import { BotError } from "../src/core/errors.js";
-import type { Turn } from "../src/core/types.js";
+import type { SourceRef, Turn, Usage } from "../src/core/types.js";
+
+const CUT_NOTICE = {
+  en: (n: number) => `\n\n_(I stopped here: answers are limited to about ${n} characters.)_`,
+  zh: (n: number) => `\n\n_(回答到此为止:回答长度上限约 ${n} 个字符。)_`,
+};
+
+/** The sections an answer cites as `[n]` / `[n, m]`, in order of first citation. */
+function citedSources(ctx: CommandContext, text: string): SourceRef[] {
+  const { sections } = ctx.services.knowledge;
+  const out: SourceRef[] = [];
+  for (const m of text.matchAll(/\[(\d{1,4}(?:\s*[,,]\s*\d{1,4})*)\]/g)) {
+    for (const n of (m[1] ?? "").split(/\s*[,,]\s*/).map(Number)) {
+      const section = sections[n - 1];
+      if (section && !out.some((s) => s.n === n)) out.push({ id: section.id, title: section.title, n });
+    }
+  }
+  return out;
+}
 
 export const ask: Command = {
   name: "ask",
@@ -11,7 +30,10 @@ export const ask: Command = {
   async run(ctx) {
     const { retriever, answerer, memory, limits, config } = ctx.services;
     const question = (ctx.args.question ?? "").trim();
-    if (question === "") throw new BotError("The question is empty.", "question_empty");
+    if (question === "") {
+      const example = { slash: "`/ask What is RAG?`", mention: "`@memo-bot What is RAG?`", direct: "`What is RAG?`", terminal: "`What is RAG?`" };
+      throw new BotError(example[ctx.surface], "question_empty");
+    }
     const length = Array.from(question).length;
     if (length > config.maxQuestionChars) {
       throw new BotError(
@@ -19,37 +41,101 @@ export const ask: Command = {
         "question_too_long",
       );
     }
-    await limits.admit(ctx.inbound);
+    // The budget reserves what this answer may cost before it is admitted; settled to the real usage after.
+    const promptTokens = config.llm
+      ? config.llm.knowledgeTokenBudget + config.historyTokenBudget + length
+      : length;
+    const admission = await limits.admit(ctx.inbound, { promptTokens });
+    let usage: Usage | undefined;
+    // The platform shows that an answer is coming while retrieval and the model work.
+    ctx.open();
 
-    await memory.withConversation(ctx.conversation, async (history) => {
-      const search = retriever.search(question);
-      const { receivedAt } = ctx.inbound;
-      const stream = answerer.answer({
-        question,
-        lang: ctx.lang,
-        search,
-        history,
-        signal: ctx.signal,
-        onRequest: () => {
-          if (receivedAt !== undefined)
-            ctx.services.metrics.coreOverhead.observe((performance.now() - receivedAt) / 1000);
-        },
+    // One deadline for the whole answer, whatever the model does (a stream that never ends included).
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), config.answerDeadlineMs);
+    const signal = AbortSignal.any([ctx.signal, deadline.signal]);
+    const maxChars = config.maxAnswerChars;
+    const maxTokens = config.llm?.maxAnswerTokens;
+    try {
+      await memory.withConversation(ctx.conversation, async (history) => {
+        const search = retriever.search(question);
+        const { receivedAt } = ctx.inbound;
+        const stream = answerer.answer({
+          question,
+          lang: ctx.lang,
+          search,
+          history,
+          signal,
+          onRequest: () => {
+            if (receivedAt !== undefined)
+              ctx.services.metrics.coreOverhead.observe((performance.now() - receivedAt) / 1000);
+          },
+        });
+        let text = "";
+        let tokens = 0;
+        let cut = false;
+        try {
+          let step = await stream.next();
+          while (!step.done) {
+            const delta = step.value;
+            // The bot enforces the answer's length itself: characters, and tokens in LLM mode.
+            const room = maxChars - text.length;
+            if (maxTokens !== undefined) tokens += countTokens(delta);
+            if (delta.length > room || (maxTokens !== undefined && tokens > maxTokens * 1.1)) {
+              const piece = delta.slice(0, Math.max(0, room));
+              text += piece;
+              if (piece) await ctx.reply.write(piece);
+              cut = true;
+              break;
+            }
+            text += delta;
+            await ctx.reply.write(delta);
+            step = await stream.next();
+          }
+          if (!cut && step.done) {
+            const result = step.value;
+            usage = result.usage;
+            await ctx.reply.end({ kind: "answer", forgettable: !ctx.inbound.isDirect, ...result });
+            const turn: Turn = {
+              question,
+              answer: result.text,
+              sources: result.sources.map((s) => s.id),
+              at: Date.now(),
+            };
+            return { turn, value: undefined };
+          }
+        } catch (error) {
+          if (deadline.signal.aborted && !ctx.signal.aborted) {
+            throw new BotError(
+              `The answer took longer than ${Math.round(config.answerDeadlineMs / 1000)} s.`,
+              "llm_timeout",
+              { cause: error },
+            );
+          }
+          throw error;
+        }
+        // Cut: end the model's stream (the request is aborted) and close the answer with a notice.
+        await stream.return(undefined as never).catch(() => {});
+        if (config.llm) usage = { promptTokens, completionTokens: tokens, cachedTokens: 0 };
+        const notice = CUT_NOTICE[ctx.lang](maxChars);
+        await ctx.reply.write(notice);
+        const sources = citedSources(ctx, text);
+        const shown = `${text}${notice}`;
+        await ctx.reply.end({
+          kind: "answer",
+          text: shown,
+          sources,
+          covered: sources.length > 0,
+          mode: answerer.mode,
+          forgettable: !ctx.inbound.isDirect,
+        });
+        ctx.log.warn({ chars: text.length, tokens }, "answer cut at the length limit");
+        const turn: Turn = { question, answer: shown, sources: sources.map((s) => s.id), at: Date.now() };
+        return { turn, value: undefined };
       });
-      let step = await stream.next();
-      while (!step.done) {
-        await ctx.reply.write(step.value);
-        step = await stream.next();
-      }
-      const result = step.value;
-      await ctx.reply.end({ kind: "answer", ...result });
-      await limits.spend(ctx.inbound, result.usage);
-      const turn: Turn = {
-        question,
-        answer: result.text,
-        sources: result.sources.map((s) => s.id),
-        at: Date.now(),
-      };
-      return { turn, value: undefined };
-    });
+    } finally {
+      clearTimeout(timer);
+      await admission.settle(usage);
+    }
   },
 };

@@ -93,6 +93,14 @@ const schema = z.object({
   HISTORY_TOKEN_BUDGET: int(3_000, 0, 1_000_000),
   MAX_ANSWER_TOKENS: int(800, 16, 32_000),
   STREAM_ANSWERS: bool(true),
+  ANSWER_DEADLINE_SECONDS: int(120, 5, 3600),
+  MAX_ANSWER_CHARS: int(8_000, 500, 100_000),
+  THREAD_FOLLOWUPS: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === undefined || v === "" ? "auto" : v.toLowerCase()))
+    .pipe(z.enum(["auto", "mention"])),
 
   MEMORY_URL: memoryUrl,
   MEMORY_TTL_SECONDS: int(7 * DAY_SECONDS, 60, 365 * DAY_SECONDS),
@@ -158,6 +166,12 @@ export interface Config {
   historyTokenBudget: number;
   /** Show answers as they stream (true), or only once complete (the benchmark's baseline). */
   streamAnswers: boolean;
+  /** One deadline for a whole answer, whatever the model does. */
+  answerDeadlineMs: number;
+  /** The bot stops an answer longer than this and says so. */
+  maxAnswerChars: number;
+  /** In channel threads: answer follow-ups meant for the bot ("auto"), or only mentions ("mention"). */
+  threadFollowups: "auto" | "mention";
   memory: {
     url: string;
     ttlSeconds: number;
@@ -205,6 +219,7 @@ const HINTS: Partial<Record<keyof Env, string>> = {
   MEMORY_URL: "e.g. MEMORY_URL=sqlite://./data/memory.sqlite or MEMORY_URL=redis://127.0.0.1:6379",
   OPENAI_BASE_URL: "e.g. OPENAI_BASE_URL=http://localhost:11434/v1 for Ollama; leave it unset for OpenAI",
   LOG_LEVEL: "one of fatal, error, warn, info, debug, trace, silent",
+  THREAD_FOLLOWUPS: 'THREAD_FOLLOWUPS=auto (answer follow-ups meant for the bot) or THREAD_FOLLOWUPS=mention',
 };
 
 /**
@@ -265,6 +280,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       : undefined,
     historyTokenBudget: e.HISTORY_TOKEN_BUDGET,
     streamAnswers: e.STREAM_ANSWERS,
+    answerDeadlineMs: e.ANSWER_DEADLINE_SECONDS * 1000,
+    maxAnswerChars: e.MAX_ANSWER_CHARS,
+    threadFollowups: e.THREAD_FOLLOWUPS,
     memory: {
       url: e.MEMORY_URL,
       ttlSeconds: e.MEMORY_TTL_SECONDS,

@@ -1,16 +1,26 @@
 import { randomUUID } from "node:crypto";
-import type { BotServices, Command, CommandContext } from "./commands.js";
-import { conversationKey } from "./conversation-key.js";
+import type { BotServices, Command, CommandContext, Surface } from "./commands.js";
+import { decide } from "./conversation/address.js";
+import { normalizeMessage } from "./conversation/markup.js";
+import { clip, neutralize } from "./conversation/render.js";
 import { BotError, toBotError } from "./errors.js";
 import { detectLang } from "./lang.js";
 import type { Logger } from "./log.js";
 import { userMessage } from "./messages.js";
-import type { Inbound, ReplyMeta, ReplySink } from "./types.js";
+import type { Inbound, OpenReply, ReplyMeta, ReplySink, Transport } from "./types.js";
 
 export interface Bot {
   readonly services: BotServices;
-  /** Handles one inbound message or command; never throws: failures go to `reply.fail`. */
+  /**
+   * The conversation pipeline every adapter feeds: reads the message under its markup, decides whether it
+   * is meant for the bot, drops replayed deliveries, applies allowlists and limits, routes the command and
+   * answers through the transport. Never throws: failures reach the user as a message with a reference.
+   */
+  receive(inbound: Inbound, transport: Transport): Promise<void>;
+  /** A direct conversation with one reply sink (the terminal, `ask`, tests): every message is answered. */
   handle(inbound: Inbound, reply: ReplySink): Promise<void>;
+  /** Records a 👍/👎 on an answer, once per click, where the allowlists let this user speak. */
+  feedback(inbound: Inbound, vote: "up" | "down", answerRef: string): Promise<"recorded" | "duplicate" | "not_allowed">;
   /** Looks a command up by name (adapters use it to build platform command lists). */
   command(name: string): Command | undefined;
   /** Stops taking new questions and waits up to `timeoutMs` for answers in flight, then aborts them. */
@@ -30,27 +40,90 @@ const EXPECTED = new Set([
   "budget_exhausted",
   "not_allowed",
 ]);
+/** How long a delivery id is remembered, so retries and replays are answered once. */
+const DEDUP_TTL_MS = 24 * 3600 * 1000;
+/** How much of a slash command's question is echoed above its answer. */
+const ECHO_CHARS = 300;
 
-/** Finds the command: the platform's command name, or a leading `/name` or `name` word that is a command. */
-function route(
-  commands: readonly Command[],
-  inbound: Inbound,
-): { command: Command | undefined; rest: string } {
+/**
+ * Finds the command: the platform's command name; a leading `/name`; a message that is only a command's
+ * name ("help", "@bot reset"); `ask <question>`. Anything else is a question; nothing at all gets help.
+ */
+function route(commands: readonly Command[], inbound: Inbound, text: string): { command?: Command; rest: string; name: string } {
   const byName = (name: string) => commands.find((c) => c.name === name.toLowerCase());
   if (inbound.command !== undefined) {
-    return { command: byName(inbound.command), rest: inbound.text.trim() };
+    const command = byName(inbound.command);
+    return { ...(command ? { command } : {}), rest: text.trim(), name: inbound.command };
   }
-  const text = inbound.text.trim();
-  const m = /^\/([a-z]+)(?:\s+([\s\S]*))?$/i.exec(text);
-  if (m?.[1]) return { command: byName(m[1]), rest: (m[2] ?? "").trim() }; // "/nope" is an unknown command
-  if (text === "") return { command: byName("help"), rest: "" };
-  return { command: byName("ask"), rest: text };
+  const trimmed = text.trim();
+  const slash = /^\/([a-z]+)(?:\s+([\s\S]*))?$/i.exec(trimmed);
+  if (slash?.[1]) {
+    const command = byName(slash[1]);
+    return { ...(command ? { command } : {}), rest: (slash[2] ?? "").trim(), name: slash[1] };
+  }
+  if (trimmed === "") return { command: byName("help") as Command, rest: "", name: "help" };
+  const bare = /^([a-z]+)[\s.!?。!?]*$/i.exec(trimmed);
+  const named = bare?.[1] ? byName(bare[1]) : undefined;
+  if (named && named.name !== "ask") return { command: named, rest: "", name: named.name };
+  const asked = /^ask\s+([\s\S]+)$/i.exec(trimmed);
+  return { command: byName("ask") as Command, rest: (asked?.[1] ?? trimmed).trim(), name: "ask" };
+}
+
+/** Allowlists, on every entry point. A list that is set also covers DMs unless it names `dm`. */
+export function isAllowed(services: BotServices, inbound: Inbound): boolean {
+  const { limits } = services.config;
+  const inList = (list: readonly string[], value: string) =>
+    list.length === 0 || list.includes(value) || (inbound.isDirect && list.includes("dm"));
+  if (limits.allowedUsers.length > 0 && !limits.allowedUsers.includes(inbound.user)) return false;
+  if (inbound.platform === "cli") return true;
+  if (!inList(limits.allowedChannels, inbound.channel)) return false;
+  const discord = services.config.discord;
+  if (inbound.platform === "discord" && discord) {
+    if (!inList(discord.allowedGuilds, inbound.workspace)) return false;
+    if (!inList(discord.allowedChannels, inbound.channel)) return false;
+  }
+  return true;
 }
 
 export function createBot(services: BotServices, logger: Logger): Bot {
   const active = new Set<AbortController>();
   let draining = false;
   let lastActive = performance.now();
+  const nameCache = new Map<string, Promise<string | undefined>>();
+
+  /** Names looked up once per process (users.info, roles): the same id is not asked for twice. */
+  const cachedNames = (transport: Transport, platform: string): NonNullable<Transport["names"]> => {
+    const cached =
+      (kind: "user" | "channel" | "role") =>
+      (id: string): Promise<string | undefined> => {
+        const lookup = transport.names?.[kind];
+        if (!lookup) return Promise.resolve(undefined);
+        const key = `${platform}:${kind}:${id}`;
+        let hit = nameCache.get(key);
+        if (!hit) {
+          hit = lookup(id).catch(() => undefined);
+          nameCache.set(key, hit);
+          if (nameCache.size > 10_000) nameCache.delete(nameCache.keys().next().value as string);
+        }
+        return hit;
+      };
+    return { user: cached("user"), channel: cached("channel"), role: cached("role") };
+  };
+
+  /** One delivery, answered once: claimed in the state store (shared by replicas). Fails open. */
+  const firstDelivery = async (inbound: Inbound, log: Logger): Promise<boolean> => {
+    if (!inbound.id) return true;
+    try {
+      return await services.state.setIfAbsent(
+        `seen:${inbound.platform}:${inbound.kind ?? "message"}:${inbound.workspace}:${inbound.channel}:${inbound.id}`,
+        1,
+        DEDUP_TTL_MS,
+      );
+    } catch (err) {
+      log.warn({ err }, "dedup unavailable; answering without the duplicate check");
+      return true;
+    }
+  };
 
   const instrument = (inbound: Inbound, reply: ReplySink, started: number): ReplySink => {
     let first = true;
@@ -82,78 +155,202 @@ export function createBot(services: BotServices, logger: Logger): Bot {
         }
         await reply.end(meta);
       },
-      fail: (error, message) => reply.fail(error, message),
+      async fail(error, message) {
+        if (held) await reply.write(held);
+        await reply.fail(error, message);
+      },
+      sent: () => reply.sent?.() ?? [],
     };
+  };
+
+  const receive = async (inbound: Inbound, transport: Transport): Promise<void> => {
+    const started = performance.now();
+    const correlationId = randomUUID().slice(0, 8);
+    const kind = inbound.kind ?? "message";
+    const log = logger.child({ cid: correlationId, platform: inbound.platform, workspace: inbound.workspace });
+    const direct = inbound.isDirect || inbound.assistant === true || inbound.platform === "cli";
+    let lang = detectLang(inbound.text);
+
+    // 1. What the message says under its markup.
+    let normalized: Awaited<ReturnType<typeof normalizeMessage>>;
+    try {
+      normalized = await normalizeMessage(inbound.platform, inbound.text, transport.self, cachedNames(transport, inbound.platform));
+    } catch (err) {
+      log.warn({ err }, "could not read the message's markup; using it as sent");
+      normalized = { text: inbound.text, query: inbound.text, mentionsBot: false, mentionsOthers: false };
+    }
+    lang = detectLang(normalized.query || normalized.text);
+
+    // 2. Allowlists: where the bot may not answer, it says nothing in public.
+    if (!isAllowed(services, inbound)) {
+      log.info({ kind, channel: inbound.channel }, "not allowed here; not answering");
+      if (kind === "message") return;
+      if (!(await firstDelivery(inbound, log))) return;
+      const error = new BotError("Not allowed here.", "not_allowed");
+      await transport
+        .open({ visibility: "private" })
+        .fail(error, userMessage(error, lang, correlationId))
+        .catch((err: unknown) => log.warn({ err }, "could not deliver the refusal"));
+      return;
+    }
+
+    // 3. The command; the conversation this belongs to; whether the message is meant for the bot.
+    const { command, rest, name } = route(services.commands, inbound, normalized.query || normalized.text);
+    const { threads } = services;
+    const platformThread = inbound.thread ?? inbound.replyTo;
+    const mappedRoot = platformThread ? await threads.rootOf(inbound.platform, platformThread) : undefined;
+    // A channel message outside a thread starts one; so does a slash-command question (its answer's thread).
+    const startsThread = kind === "message" || (kind === "command" && command?.name === "ask");
+    const root = mappedRoot ?? inbound.thread ?? (startsThread && !direct ? inbound.id : undefined);
+    const place: Inbound = { ...inbound, ...(root && !inbound.isDirect ? { thread: root } : {}) };
+    if (kind === "message") {
+      const replyToBot = inbound.replyTo !== undefined && mappedRoot !== undefined;
+      const facts = root && !direct ? await threads.facts(threadKey(place), inbound.user) : undefined;
+      const mentionsBot = normalized.mentionsBot || inbound.mentionsBot === true;
+      const decision = decide({
+        direct,
+        mentionsBot,
+        mentionsOthers: normalized.mentionsOthers,
+        replyToBot,
+        // When the thread state cannot be read, a question that mentions no one else is answered: a
+        // possible extra answer beats a silently dropped follow-up.
+        inBotThread: facts ? facts.inBotThread || !facts.known : false,
+        participant: facts ? facts.participant || !facts.known : false,
+        query: normalized.query,
+        followups: services.config.threadFollowups,
+        hasFiles: inbound.hasFiles,
+        commandWord: command !== undefined && command.name !== "ask",
+      });
+      if (decision.act === "ignore") {
+        log.debug({ why: decision.why }, "not for the bot");
+        return;
+      }
+      if (!(await firstDelivery(inbound, log))) {
+        log.info({ id: inbound.id }, "duplicate delivery ignored");
+        return;
+      }
+      if (decision.act === "acknowledge") {
+        log.debug({ why: decision.why }, "acknowledged");
+        if (direct) {
+          await say(transport, { visibility: "public" }, lang === "zh" ? "不客气!还有关于备忘录的问题随时问我。" : "You're welcome! Ask me anything else about the memo.", log);
+        } else {
+          await transport.react?.().catch((err: unknown) => log.debug({ err }, "could not react"));
+        }
+        return;
+      }
+      log.debug({ why: decision.why }, "answering");
+    } else if (!(await firstDelivery(inbound, log))) {
+      log.info({ id: inbound.id, kind }, "duplicate delivery ignored");
+      return;
+    }
+
+    // 4. The reply it goes to. Slash commands' informational answers are private.
+    const surface: Surface =
+      inbound.platform === "cli" ? "terminal" : kind === "command" ? "slash" : direct ? "direct" : "mention";
+    const isAsk = command?.name === "ask";
+    const visibility: OpenReply["visibility"] = kind === "message" || isAsk ? "public" : "private";
+    let header: string | undefined;
+    if (isAsk && kind === "command" && rest) {
+      const who = inbound.askerName ? ` — asked by ${inbound.askerName}` : "";
+      header = neutralize(inbound.platform, `> ${clip(rest, ECHO_CHARS).replace(/\n/g, "\n> ")}${who}`);
+    }
+    let opened: ReplySink | undefined;
+    const open = (v: OpenReply["visibility"] = visibility) => {
+      opened ??= instrument(inbound, transport.open({ visibility: v, ...(header && v === "public" ? { header } : {}) }), started);
+      return opened;
+    };
+    const reply: ReplySink = {
+      write: (delta) => open().write(delta),
+      end: (meta) => open().end(meta),
+      fail: (error, message) => open().fail(error, message),
+      sent: () => opened?.sent?.() ?? [],
+    };
+
+    const abort = new AbortController();
+    active.add(abort);
+    services.metrics.inFlight.inc();
+    let answered = false;
+    try {
+      if (draining) throw new BotError("Shutting down.", "shutting_down");
+      if (!command) throw new BotError(`There is no command "${name}".`, "unknown_command");
+      const args: Record<string, string> = { ...inbound.options };
+      const main = command.options[0];
+      if (main && args[main.name] === undefined && rest) args[main.name] = rest;
+      const ctx: CommandContext = {
+        inbound: place,
+        args,
+        lang: detectLang(rest || normalized.query || inbound.text),
+        conversation: conversationKey(place),
+        reply,
+        services,
+        log,
+        signal: abort.signal,
+        surface,
+        open: () => {
+          open();
+        },
+        async say(text) {
+          await reply.write(text);
+          await reply.end({ kind: "info", text, sources: [], covered: true, mode: services.answerer.mode });
+        },
+      };
+      log.debug({ command: command.name }, "handling");
+      await command.run(ctx);
+      answered = isAsk;
+    } catch (thrown) {
+      const error =
+        abort.signal.aborted && !(thrown instanceof BotError)
+          ? new BotError("Shutting down.", "shutting_down")
+          : toBotError(thrown);
+      services.metrics.errors.inc({ kind: error.code });
+      const details = { err: error.cause ?? error, code: error.code };
+      if (SERIOUS.has(error.code)) log.error(details, error.message);
+      else if (EXPECTED.has(error.code)) log.info({ code: error.code }, error.message);
+      else log.warn(details, error.message);
+      try {
+        // Before anything was shown, a slash command's or a button's error goes only to its user.
+        const target = opened ?? open(kind === "message" ? "public" : "private");
+        await target.fail(error, userMessage(error, lang, correlationId));
+      } catch (failError) {
+        log.error({ err: failError }, "could not deliver the error message");
+      }
+    } finally {
+      active.delete(abort);
+      services.metrics.inFlight.dec();
+      lastActive = performance.now();
+    }
+
+    // 5. The thread is now one the bot is part of, with this person in it; replies to its messages continue it.
+    if (answered && !inbound.isDirect && inbound.platform !== "cli") {
+      const conversationRoot = place.thread ?? opened?.sent?.()[0];
+      if (conversationRoot) {
+        const at: Inbound = { ...place, thread: conversationRoot };
+        await threads.join(threadKey(at), inbound.user);
+        const sent = opened?.sent?.() ?? [];
+        if (sent.length > 0) await threads.remember(inbound.platform, sent, conversationRoot);
+      }
+    }
+  };
+
+  const feedback: Bot["feedback"] = async (inbound, vote, answerRef) => {
+    const log = logger.child({ platform: inbound.platform, workspace: inbound.workspace });
+    if (!isAllowed(services, inbound)) return "not_allowed";
+    if (!(await firstDelivery({ ...inbound, kind: "action" }, log))) return "duplicate";
+    log.info({ feedback: vote, answer: answerRef }, "answer feedback");
+    await services.state
+      .set(`feedback:${inbound.platform}:${answerRef}:${inbound.user}`, { vote, at: Date.now() }, 90 * 24 * 3600 * 1000)
+      .catch((err: unknown) => log.warn({ err }, "could not store the feedback"));
+    return "recorded";
   };
 
   return {
     services,
+    receive,
+    feedback,
     command: (name) => services.commands.find((c) => c.name === name),
     inFlight: () => active.size,
     idleForMs: () => (active.size > 0 ? 0 : performance.now() - lastActive),
-
-    async handle(inbound, rawReply) {
-      const started = performance.now();
-      const correlationId = randomUUID().slice(0, 8);
-      const lang = detectLang(inbound.text);
-      const log = logger.child({
-        cid: correlationId,
-        platform: inbound.platform,
-        workspace: inbound.workspace,
-      });
-      const reply = instrument(inbound, rawReply, started);
-      const abort = new AbortController();
-      active.add(abort);
-      services.metrics.inFlight.inc();
-      try {
-        if (draining) throw new BotError("Shutting down.", "shutting_down");
-        services.limits.checkAllowed(inbound);
-        const { command, rest } = route(services.commands, inbound);
-        if (!command) {
-          const name = inbound.command ?? inbound.text.trim().split(/\s+/)[0] ?? "";
-          throw new BotError(`There is no command "${name}".`, "unknown_command");
-        }
-        const args: Record<string, string> = { ...inbound.options };
-        const main = command.options[0];
-        if (main && args[main.name] === undefined && rest) args[main.name] = rest;
-        const ctx: CommandContext = {
-          inbound,
-          args,
-          lang: detectLang(rest || inbound.text),
-          conversation: conversationKey(inbound),
-          reply,
-          services,
-          log,
-          signal: abort.signal,
-          async say(text) {
-            await reply.write(text);
-            await reply.end({ kind: "info", text, sources: [], covered: true, mode: services.answerer.mode });
-          },
-        };
-        log.debug({ command: command.name }, "handling");
-        await command.run(ctx);
-      } catch (thrown) {
-        const error =
-          abort.signal.aborted && !(thrown instanceof BotError)
-            ? new BotError("Shutting down.", "shutting_down")
-            : toBotError(thrown);
-        services.metrics.errors.inc({ kind: error.code });
-        const details = { err: error.cause ?? error, code: error.code };
-        if (SERIOUS.has(error.code)) log.error(details, error.message);
-        else if (EXPECTED.has(error.code)) log.info({ code: error.code }, error.message);
-        else log.warn(details, error.message);
-        try {
-          await reply.fail(error, userMessage(error, lang, correlationId));
-        } catch (failError) {
-          log.error({ err: failError }, "could not deliver the error message");
-        }
-      } finally {
-        active.delete(abort);
-        services.metrics.inFlight.dec();
-        lastActive = performance.now();
-      }
-    },
-
+    handle: (inbound, reply) => receive({ ...inbound, isDirect: inbound.isDirect || inbound.platform === "cli" }, { self: {}, open: () => reply }),
     async drain(timeoutMs) {
       draining = true;
       const deadline = Date.now() + timeoutMs;
@@ -162,4 +359,29 @@ export function createBot(services: BotServices, logger: Logger): Bot {
       while (active.size > 0 && Date.now() < deadline + 2_000) await new Promise((r) => setTimeout(r, 20));
     },
   };
+}
+
+async function say(transport: Transport, options: OpenReply, text: string, log: Logger): Promise<void> {
+  try {
+    const sink = transport.open(options);
+    await sink.write(text);
+    await sink.end({ kind: "info", text, sources: [], covered: true, mode: "offline" });
+  } catch (err) {
+    log.warn({ err }, "could not reply");
+  }
+}
+
+/**
+ * `platform:workspace:channel:thread`; a DM is one conversation per user, and a channel message outside
+ * a thread is its own thread. The CLI's `--conversation` names its own.
+ */
+export function conversationKey(inbound: Inbound): string {
+  if (inbound.conversation) return `${inbound.platform}:${inbound.workspace}:conv:${inbound.conversation}`;
+  if (inbound.isDirect) return `${inbound.platform}:${inbound.workspace}:dm:${inbound.user}`;
+  return `${inbound.platform}:${inbound.workspace}:${inbound.channel}:${inbound.thread ?? "-"}`;
+}
+
+/** The key of a channel thread, for who has talked with the bot in it. */
+export function threadKey(inbound: Inbound): string {
+  return `${inbound.platform}:${inbound.workspace}:${inbound.channel}:${inbound.thread ?? "-"}`;
 }

@@ -6,7 +6,9 @@ import type { Limits } from "./limits.js";
 import type { Logger } from "./log.js";
 import type { ConversationMemory } from "./memory/conversations.js";
 import type { Metrics } from "./metrics.js";
+import type { Threads } from "./conversation/threads.js";
 import type { Retriever } from "./retrieval/retriever.js";
+import type { StateStore } from "./state/types.js";
 import type { Inbound, ReplySink } from "./types.js";
 
 export interface CommandOption {
@@ -15,6 +17,9 @@ export interface CommandOption {
   type: "string";
   required: boolean;
 }
+
+/** Where the command was given, so help shows the forms that work there. */
+export type Surface = "slash" | "mention" | "direct" | "terminal";
 
 /** What every command handler gets: who asked, where, how to reply, and the bot's services. */
 export interface CommandContext {
@@ -29,6 +34,10 @@ export interface CommandContext {
   log: Logger;
   /** Aborted when the bot shuts down or the answer must stop. */
   signal: AbortSignal;
+  /** Where it was asked. */
+  surface: Surface;
+  /** Opens the reply now (the platform shows a placeholder) instead of at the first text. */
+  open(): void;
   /** Sends one complete informational message. */
   say(text: string): Promise<void>;
 }
@@ -47,6 +56,8 @@ export interface BotServices {
   answerer: Answerer;
   memory: ConversationMemory;
   limits: Limits;
+  state: StateStore;
+  threads: Threads;
   metrics: Metrics;
   commands: readonly Command[];
 }

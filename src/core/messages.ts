@@ -16,7 +16,7 @@ const MESSAGES: Record<Lang, Record<BotError["code"], Render>> = {
   en: {
     config_invalid: () => "The bot is misconfigured. Ask its admin to check the logs.",
     knowledge_invalid: () => "The bot's knowledge could not be loaded. Ask its admin to check the logs.",
-    question_empty: () => "Ask me a question about LLMs, e.g. `ask What is RAG?` — or try `help`.",
+    question_empty: (e) => `Ask me a question about LLMs, e.g. ${e.message} — or try \`help\`.`,
     question_too_long: (e) => `That question is too long. ${e.message} Please shorten it and ask again.`,
     unknown_command: (e) => `${e.message} Try \`help\` to see what I can do.`,
     llm_timeout: (e) => `The language model took too long to answer. ${retryIn(e, "en")}`,
@@ -37,7 +37,7 @@ const MESSAGES: Record<Lang, Record<BotError["code"], Render>> = {
   zh: {
     config_invalid: () => "机器人配置有误,请联系管理员查看日志。",
     knowledge_invalid: () => "机器人的知识库无法加载,请联系管理员查看日志。",
-    question_empty: () => "请提一个关于大语言模型的问题,例如 `ask 什么是RAG?`,或输入 `help` 查看用法。",
+    question_empty: (e) => `请提一个关于大语言模型的问题,例如 ${e.message},或输入 \`help\` 查看用法。`,
     question_too_long: (e) => `问题太长了。${e.message} 请缩短后再问。`,
     unknown_command: (e) => `${e.message} 输入 \`help\` 查看可用命令。`,
     llm_timeout: (e) => `语言模型响应超时。${retryIn(e, "zh")}`,

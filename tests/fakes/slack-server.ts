@@ -33,6 +33,8 @@ export interface FakeSlack {
 
 export const BOT_USER_ID = "UBOT0001";
 export const TEAM_ID = "T0001";
+/** Display names the fake's users.info gives, for tests that check names in place of ids. */
+export const USER_NAMES: Record<string, string> = { U02BOB: "bob", U03CAROL: "carol", UALICE: "alice" };
 
 export async function startFakeSlack(options: { nativeStreaming?: boolean } = {}): Promise<FakeSlack> {
   const calls: SlackCall[] = [];
@@ -90,6 +92,15 @@ export async function startFakeSlack(options: { nativeStreaming?: boolean } = {}
       case "chat.appendStream":
       case "chat.stopStream":
         return { ok: true, channel: args.channel, ts: args.ts };
+      case "users.info": {
+        const id = String(args.user ?? "");
+        const name = USER_NAMES[id] ?? `user-${id.toLowerCase()}`;
+        return { ok: true, user: { id, name, real_name: name, profile: { display_name: name, real_name: name } } };
+      }
+      case "conversations.info":
+        return { ok: true, channel: { id: args.channel, name: `chan-${String(args.channel ?? "").toLowerCase()}` } };
+      case "reactions.add":
+        return { ok: true };
       case "conversations.replies":
         return { ok: true, messages: [], has_more: false };
       case "assistant.threads.setStatus":

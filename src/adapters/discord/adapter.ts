@@ -11,9 +11,8 @@ import {
 import type { Config } from "../../config.js";
 import type { Bot } from "../../core/bot.js";
 import type { Logger } from "../../core/log.js";
-import type { Store } from "../../core/memory/store.js";
-import type { Inbound } from "../../core/types.js";
-import { firstDelivery } from "../shared/dedup.js";
+import type { StateStore } from "../../core/state/types.js";
+import type { Inbound, OpenReply, ReplySink, Transport } from "../../core/types.js";
 import { createDiscordReply, type DiscordTarget } from "./reply.js";
 
 type DiscordConfig = NonNullable<Config["discord"]>;
@@ -23,7 +22,6 @@ export const NO_MENTIONS = { parse: [], repliedUser: false } as const;
 
 export interface DiscordAdapterOptions {
   editIntervalMs?: number;
-  dedupTtlMs?: number;
 }
 
 export interface DiscordAdapter {
@@ -33,31 +31,22 @@ export interface DiscordAdapter {
   ready(): boolean;
 }
 
-const ROOT_TTL_MS = 7 * 24 * 3600 * 1000;
 const INFO_COMMANDS = new Set(["topics", "path", "help", "reset"]);
 
-export function stripBotMention(text: string, botId: string): string {
-  return text
-    .replace(new RegExp(`<@!?${botId}>`, "g"), " ")
-    .replace(/\s+/g, " ")
-    .trim();
-}
-
 /**
- * Discord through discord.js v14: slash commands built from the shared command list, @mentions answered
- * as replies (a reply to the bot's answer continues the conversation), and DMs. Only translation lives
- * here; answers render through createDiscordReply.
+ * Discord through discord.js v14, as transport only: messages and slash commands become an Inbound for the
+ * core (which decides whether to answer, dedups, applies allowlists and limits), and replies render
+ * through createDiscordReply with Discord's primitives (reply, edit, follow-up, react).
  */
 export function createDiscordAdapter(
   bot: Bot,
   config: DiscordConfig,
-  store: Store,
+  _state: StateStore,
   logger: Logger,
   options: DiscordAdapterOptions = {},
 ): DiscordAdapter {
   const log = logger.child({ component: "discord" });
   const editIntervalMs = options.editIntervalMs ?? 1000;
-  const dedupTtlMs = options.dedupTtlMs ?? 24 * 3600 * 1000;
   const client = new Client({
     intents: [
       GatewayIntentBits.Guilds,
@@ -72,49 +61,45 @@ export function createDiscordAdapter(
   });
   let ready = false;
 
-  const allowed = (guildId: string | null, channelId: string) =>
-    (config.allowedGuilds.length === 0 || guildId === null || config.allowedGuilds.includes(guildId)) &&
-    (config.allowedChannels.length === 0 || guildId === null || config.allowedChannels.includes(channelId));
-  const rootKey = (messageId: string) => `discord:root:${messageId}`;
-  const threadKey = (channelId: string) => `discord:thread:${channelId}`;
-  const remember = async (ids: string[], root: string, channelId: string, isThread: boolean) => {
-    for (const id of ids) await store.keyv.set(rootKey(id), root, ROOT_TTL_MS).catch(() => {});
-    if (isThread) await store.keyv.set(threadKey(channelId), 1, ROOT_TTL_MS).catch(() => {});
+  const self = (guildId: string | null) => {
+    const me = client.user;
+    const role = guildId && me ? client.guilds.cache.get(guildId)?.roles.botRoleFor(me)?.id : undefined;
+    return { userId: me?.id, roleIds: role ? [role] : [] };
   };
+  const names = (message?: Message): NonNullable<Transport["names"]> => ({
+    user: async (id) => {
+      const known = message?.mentions.members?.get(id)?.displayName ?? message?.mentions.users.get(id);
+      if (typeof known === "string") return known;
+      if (known) return known.displayName ?? known.username;
+      const user = await client.users.fetch(id);
+      return user.displayName ?? user.username;
+    },
+    role: async (id) => message?.guild?.roles.cache.get(id)?.name,
+    channel: async (id) => {
+      const channel = client.channels.cache.get(id);
+      return channel && "name" in channel && typeof channel.name === "string" ? channel.name : undefined;
+    },
+  });
 
   const onMessage = async (message: Message) => {
     const receivedAt = performance.now();
     if (message.author.bot || message.system) return; // ourselves and other bots
-    const me = client.user?.id ?? "";
     const isDirect = message.guildId === null;
-    if (!allowed(message.guildId, message.channelId)) return;
-    const mentioned = message.mentions.users.has(me);
     const isThread = message.channel.isThread();
-    const repliedRoot = message.reference?.messageId
-      ? ((await store.keyv.get(rootKey(message.reference.messageId)).catch(() => undefined)) as
-          | string
-          | undefined)
-      : undefined;
-    const knownThread =
-      isThread && !!(await store.keyv.get(threadKey(message.channelId)).catch(() => undefined));
-    if (!isDirect && !mentioned && !repliedRoot && !knownThread) return;
-    if (!(await firstDelivery(store, `discord:msg:${message.id}`, dedupTtlMs, log))) {
-      log.info({ id: message.id }, "duplicate Discord message ignored");
-      return;
-    }
-    const root = repliedRoot ?? (isThread ? message.channelId : message.id);
     const inbound: Inbound = {
       receivedAt,
       platform: "discord",
+      kind: "message",
+      id: message.id,
       workspace: message.guildId ?? "dm",
       channel: message.channelId,
-      thread: isDirect ? undefined : root,
+      thread: isThread ? message.channelId : undefined,
+      replyTo: message.reference?.messageId,
       user: message.author.id,
       isDirect,
-      text: stripBotMention(message.content, me),
+      hasFiles: message.attachments.size > 0,
+      text: message.content,
     };
-    // Typing shows while the question is already on its way to the model.
-    if ("sendTyping" in message.channel) void message.channel.sendTyping().catch(() => {});
     let last: Message | undefined;
     const sent = new Map<string, Message>();
     const target: DiscordTarget = {
@@ -134,42 +119,51 @@ export function createDiscordAdapter(
         return m.id;
       },
     };
-    const reply = createDiscordReply(target, { editIntervalMs, logger: log });
-    await bot.handle(inbound, reply);
-    await remember(reply.sent(), root, message.channelId, isThread);
+    await bot.receive(inbound, {
+      self: self(message.guildId),
+      names: names(message),
+      open: () => {
+        // Typing shows while the question is already on its way to the model.
+        if ("sendTyping" in message.channel) void message.channel.sendTyping().catch(() => {});
+        return createDiscordReply(target, { editIntervalMs, logger: log });
+      },
+      react: async () => {
+        await message.react("👍");
+      },
+    });
   };
 
   const onCommand = async (interaction: ChatInputCommandInteraction) => {
     const receivedAt = performance.now();
     const name = interaction.commandName;
     if (!bot.command(name)) return;
-    if (!(await firstDelivery(store, `discord:interaction:${interaction.id}`, dedupTtlMs, log))) return;
     const info = INFO_COMMANDS.has(name);
-    // Defer at once: Discord's 3-second deadline never waits for the LLM (the token then lasts 15 minutes).
+    // Defer at once, before anything else: Discord's 3-second deadline never waits for the store or the LLM
+    // (the interaction token then lasts 15 minutes).
     await interaction.deferReply(info ? { flags: MessageFlags.Ephemeral } : {});
-    if (!allowed(interaction.guildId, interaction.channelId)) {
-      await interaction.editReply({
-        content: "This bot isn't enabled in this channel.",
-        allowedMentions: NO_MENTIONS,
-      });
-      return;
-    }
     const isDirect = interaction.guildId === null;
     const options: Record<string, string> = {};
     for (const o of interaction.options.data) if (typeof o.value === "string") options[o.name] = o.value;
+    // An interaction may come without a channel id (user-installed apps): the conversation still needs a place.
+    const channel = interaction.channelId ?? interaction.channel?.id ?? `dm-${interaction.user.id}`;
+    const inThread = interaction.channel?.isThread() === true;
     const inbound: Inbound = {
       receivedAt,
       platform: "discord",
+      kind: "command",
+      id: interaction.id,
       workspace: interaction.guildId ?? "dm",
-      channel: interaction.channelId,
-      thread: isDirect ? undefined : interaction.id,
+      channel,
+      thread: inThread ? channel : undefined,
       user: interaction.user.id,
       isDirect,
       text: options.question ?? "",
       command: name,
       options,
+      askerName: interaction.user.displayName ?? interaction.user.username,
     };
-    const target: DiscordTarget = {
+    let publicOpened = false;
+    const target = (ephemeral: boolean): DiscordTarget => ({
       first: async (content) => (await interaction.editReply({ content, allowedMentions: NO_MENTIONS })).id,
       edit: async (id, content, isFirst) => {
         if (isFirst) await interaction.editReply({ content, allowedMentions: NO_MENTIONS });
@@ -180,13 +174,31 @@ export function createDiscordAdapter(
           await interaction.followUp({
             content,
             allowedMentions: NO_MENTIONS,
-            ...(info ? { flags: MessageFlags.Ephemeral } : {}),
+            ...(ephemeral ? { flags: MessageFlags.Ephemeral } : {}),
           })
         ).id,
+    });
+    const open = (opts: OpenReply): ReplySink => {
+      if (opts.visibility === "private" && !info && !publicOpened) {
+        // The deferral was public (an /ask): say it privately instead, and take the public "thinking" away.
+        void interaction.deleteReply().catch(() => {});
+        return createDiscordReply(
+          {
+            first: async (content) =>
+              (await interaction.followUp({ content, allowedMentions: NO_MENTIONS, flags: MessageFlags.Ephemeral })).id,
+            edit: async (id, content) => {
+              await interaction.webhook.editMessage(id, { content, allowedMentions: NO_MENTIONS });
+            },
+            more: async (content) =>
+              (await interaction.followUp({ content, allowedMentions: NO_MENTIONS, flags: MessageFlags.Ephemeral })).id,
+          },
+          { editIntervalMs, logger: log, header: opts.header },
+        );
+      }
+      publicOpened = true;
+      return createDiscordReply(target(info), { editIntervalMs, logger: log, header: opts.header });
     };
-    const reply = createDiscordReply(target, { editIntervalMs, logger: log });
-    await bot.handle(inbound, reply);
-    if (!info) await remember(reply.sent(), interaction.id, interaction.channelId, false);
+    await bot.receive(inbound, { self: self(interaction.guildId), names: names(), open });
   };
 
   client.on(Events.MessageCreate, (message) => {

@@ -1,7 +1,8 @@
+import { neutralize, safeStable } from "../../core/conversation/render.js";
 import type { Logger } from "../../core/log.js";
 import type { ReplyMeta, ReplySink } from "../../core/types.js";
 import { createThrottle } from "../shared/throttle.js";
-import { sourcesLine, splitMessage } from "./format.js";
+import { MESSAGE_LIMIT, sourcesLine, splitMessage } from "./format.js";
 
 /** Where a Discord reply goes: a message reply or an interaction; each returns the sent message's id. */
 export interface DiscordTarget {
@@ -14,17 +15,21 @@ export interface DiscordTarget {
 }
 
 /**
- * Renders one answer in Discord: the first text is sent at once, later text by editing at most once per
- * `editIntervalMs`; past 2,000 characters the answer continues in follow-up messages, split at
- * paragraph or code-fence boundaries. Sources are listed under the answer. `sent()` reports message ids.
+ * Renders one answer in Discord: the whole text so far, made safe as a whole (only its stable prefix while
+ * streaming), split at paragraph or code-fence boundaries into messages of at most 2,000 characters. The
+ * first text goes out at once — unless the answer is already complete, in which case it is sent once, with
+ * its sources — and later text by editing at most once per `editIntervalMs`. A failure keeps what was
+ * shown and ends the last part with the notice.
  */
 export function createDiscordReply(
   target: DiscordTarget,
-  options: { editIntervalMs: number; logger: Logger },
+  options: { editIntervalMs: number; logger: Logger; header?: string | undefined },
 ): ReplySink & { sent(): string[] } {
   const ids: string[] = [];
   const shown: string[] = [];
   let text = "";
+  let ended = false;
+  const withHeader = (body: string) => (options.header ? `${options.header}\n\n${body}` : body);
 
   const sync = async (parts: string[]) => {
     for (let i = 0; i < parts.length; i++) {
@@ -42,29 +47,46 @@ export function createDiscordReply(
   };
 
   const throttle = createThrottle(
-    () => sync(splitMessage(text)),
+    () => (ended ? Promise.resolve() : sync(splitMessage(withHeader(safeStable("discord", text))))),
     options.editIntervalMs,
     (e) => options.logger.warn({ err: e }, "Discord streaming edit failed"),
   );
+  let scheduled = false;
 
   return {
     sent: () => [...ids],
     write(delta) {
       if (!delta) return;
       text += delta;
-      throttle.poke();
+      // The first send waits one turn of the event loop: an answer that is already complete (offline
+      // answers) is then sent once, with its sources, instead of sent and edited.
+      if (ids.length === 0 && !scheduled) {
+        scheduled = true;
+        setImmediate(() => throttle.poke());
+        return;
+      }
+      if (scheduled || ids.length > 0) throttle.poke();
     },
     async end(meta: ReplyMeta) {
+      ended = true;
       await throttle.settle();
-      const body = meta.text || text;
-      const footer = sourcesLine(meta.sources);
-      await sync(splitMessage(footer ? `${body}\n\n${footer}` : body));
+      const body = neutralize("discord", (meta.text || text).trim());
+      const footer = [
+        sourcesLine(meta.sources),
+        meta.kind === "answer" && meta.forgettable ? "-# Reply “reset” to make me forget this conversation." : "",
+      ]
+        .filter(Boolean)
+        .join("\n");
+      await sync(splitMessage(withHeader(footer ? `${body}\n\n${footer}` : body)));
     },
     async fail(_error, message) {
+      ended = true;
       await throttle.settle();
-      const content = `⚠️ ${message}`;
-      if (ids[0]) await target.edit(ids[0], content, true);
-      else ids.push(await target.first(content));
+      const notice = neutralize("discord", `⚠️ ${message}`);
+      const body = neutralize("discord", text.trim());
+      const parts = splitMessage(withHeader(body ? `${body}\n\n${notice}` : notice), MESSAGE_LIMIT);
+      // Parts already shown stay; the last one ends with the notice.
+      await sync(parts);
     },
   };
 }

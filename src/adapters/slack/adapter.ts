@@ -11,10 +11,8 @@ import type { WebClient } from "@slack/web-api";
 import type { Config } from "../../config.js";
 import type { Bot } from "../../core/bot.js";
 import type { Logger } from "../../core/log.js";
-import type { Store } from "../../core/memory/store.js";
-import type { Inbound } from "../../core/types.js";
-import { firstDelivery } from "../shared/dedup.js";
-import { neutralizeMentions } from "./format.js";
+import type { StateStore } from "../../core/state/types.js";
+import type { Inbound, OpenReply, ReplySink, Transport } from "../../core/types.js";
 import { createSlackReply } from "./reply.js";
 
 type SlackConfig = NonNullable<Config["slack"]>;
@@ -25,8 +23,6 @@ export interface SlackAdapterOptions {
   routes?: CustomRoute[];
   /** Minimum time between two edits of one message. */
   editIntervalMs?: number;
-  /** How long a delivered event id is remembered to drop retries and duplicates. */
-  dedupTtlMs?: number;
 }
 
 export interface SlackAdapter {
@@ -35,8 +31,6 @@ export interface SlackAdapter {
   stop(): Promise<void>;
   ready(): boolean;
 }
-
-const THREAD_TTL_MS = 7 * 24 * 3600 * 1000;
 
 /** Bolt logs through pino, so its lines get the same redaction. */
 function boltLogger(logger: Logger): SlackLogger {
@@ -55,21 +49,30 @@ function boltLogger(logger: Logger): SlackLogger {
   };
 }
 
-/** Removes the bot's own mention from a message. */
-export function stripMention(text: string, botUserId: string | undefined): string {
-  const own = botUserId ? new RegExp(`<@${botUserId}(\\|[^>]*)?>`, "g") : /^\s*<@[UW][A-Z0-9]+(\|[^>]*)?>/;
-  return text.replace(own, " ").replace(/\s+/g, " ").trim();
+/** Message subtypes that are people writing: plain, with files, and thread replies also sent to the channel. */
+const ANSWERED_SUBTYPES = new Set([undefined, "file_share", "thread_broadcast"]);
+
+interface SlackMessage {
+  subtype?: string;
+  bot_id?: string;
+  user?: string;
+  text?: string;
+  channel: string;
+  channel_type?: string;
+  ts: string;
+  thread_ts?: string;
+  files?: unknown[];
 }
 
 /**
- * Slack through @slack/bolt: slash commands from the shared command list, @mentions (answered in the
- * thread, which then continues without a new mention), DMs and the assistant view. The adapter only
- * translates: every message becomes an Inbound for Bot.handle, and replies render through createSlackReply.
+ * Slack through @slack/bolt, as transport only: Bolt verifies and acknowledges, this file maps events,
+ * slash commands and button clicks to an Inbound and hands the core a Transport (open a reply, react,
+ * look names up). Whether to answer, dedup, allowlists, limits and rendering rules are the core's.
  */
 export function createSlackAdapter(
   bot: Bot,
   config: SlackConfig,
-  store: Store,
+  _state: StateStore,
   logger: Logger,
   options: SlackAdapterOptions,
 ): SlackAdapter {
@@ -105,9 +108,9 @@ export function createSlackAdapter(
     // Conversations live in memo-bot's own store; Bolt's in-memory one would only cost a middleware per event.
     convoStore: false,
   });
-  // Bolt acknowledges an Events API delivery before any middleware runs. Everything after the ack (dedup,
-  // retrieval, the Slack and LLM requests) waits for the check phase, so events that arrived together are
-  // all acknowledged before any of them is worked on. Commands and actions are acked by their listeners.
+  // Bolt acknowledges an Events API delivery before any middleware runs. Everything after the ack waits for
+  // the check phase, so events that arrived together are all acknowledged before any of them is worked on.
+  // The same middleware stamps the receive time for slash commands and actions, which their listeners ack.
   app.use(async ({ body, context, next }) => {
     context.receivedAt = performance.now();
     if ((body as { type?: string }).type === "event_callback") await new Promise((r) => setImmediate(r));
@@ -116,21 +119,26 @@ export function createSlackAdapter(
   const receivedAt = (context: Record<string, unknown>) =>
     typeof context.receivedAt === "number" ? context.receivedAt : performance.now();
   const editIntervalMs = options.editIntervalMs ?? 1000;
-  const dedupTtlMs = options.dedupTtlMs ?? 24 * 3600 * 1000;
   const nativeOff = new Set<string>(); // workspaces where chat.startStream is not available
   let started = false;
 
-  /** One answer per message, even when Slack retries or sends both app_mention and message for it. */
-  const isFirst = (team: string, channel: string, ts: string) =>
-    firstDelivery(store, `slack:msg:${team}:${channel}:${ts}`, dedupTtlMs, log);
-  const threadKey = (team: string, channel: string, ts: string) => `slack:thread:${team}:${channel}:${ts}`;
+  const names = (client: WebClient): NonNullable<Transport["names"]> => ({
+    user: async (id) => {
+      const res = await client.users.info({ user: id });
+      const profile = res.user?.profile;
+      return profile?.display_name || profile?.real_name || res.user?.real_name || res.user?.name || undefined;
+    },
+    channel: async (id) => (await client.conversations.info({ channel: id })).channel?.name || undefined,
+  });
 
-  const makeReply = (
+  /** A reply in the conversation's place: the thread (or the DM), streamed with Slack's primitives. */
+  const threadReply = (
     client: WebClient,
     inbound: Inbound,
-    where: { channel: string; threadTs?: string | undefined; header?: string | undefined },
-  ) =>
-    createSlackReply({
+    where: { channel: string; threadTs?: string | undefined },
+    header?: string,
+  ) => {
+    const reply = createSlackReply({
       client,
       channel: where.channel,
       threadTs: where.threadTs,
@@ -139,96 +147,86 @@ export function createSlackAdapter(
       native: config.nativeStreaming && !nativeOff.has(inbound.workspace),
       onNativeUnsupported: () => nativeOff.add(inbound.workspace),
       placeholder: "_Thinking…_",
-      header: where.header,
+      header,
       editIntervalMs,
       logger: log,
     });
-
-  const answer = async (
-    client: WebClient,
-    inbound: Inbound,
-    where: { channel: string; threadTs?: string | undefined },
-  ) => {
-    const reply = makeReply(client, inbound, where);
     // The placeholder and the LLM request go out together; the reply waits for the placeholder itself.
-    reply.begin().catch((error: unknown) => log.warn({ err: error }, "could not post the placeholder"));
-    await bot.handle(inbound, reply);
+    return { reply, begun: reply.begin() };
   };
+
+  /** A reply only the asker sees (slash commands' information, refusals, usage). */
+  const privateReply = (respond: (m: { response_type: "ephemeral"; text: string }) => Promise<unknown>): ReplySink => {
+    let text = "";
+    return {
+      write: (d) => {
+        text += d;
+      },
+      end: async (meta) => {
+        await respond({ response_type: "ephemeral", text: meta.text || text });
+      },
+      fail: async (_e, message) => {
+        await respond({ response_type: "ephemeral", text: `${text ? `${text}\n\n` : ""}:warning: ${message}` });
+      },
+      sent: () => [],
+    };
+  };
+
+  const messageTransport = (client: WebClient, inbound: Inbound, message: SlackMessage, botUserId?: string): Transport => ({
+    self: { userId: botUserId },
+    names: names(client),
+    open: (opts: OpenReply) => {
+      // In a channel the answer goes in the message's thread (starting one); a DM is answered in place.
+      const threadTs = message.thread_ts ?? (inbound.isDirect && !inbound.assistant ? undefined : message.ts);
+      const { reply, begun } = threadReply(client, inbound, { channel: message.channel, threadTs }, opts.header);
+      begun.catch((error: unknown) => log.warn({ err: error }, "could not post the placeholder"));
+      return reply;
+    },
+    react: async () => {
+      await client.reactions.add({ channel: message.channel, timestamp: message.ts, name: "+1" });
+    },
+  });
 
   app.error(async (error) => {
     log.error({ err: error }, "Slack handler failed");
   });
 
-  app.event("app_mention", async ({ event, context, client, body }) => {
-    const at = receivedAt(context);
-    const team = (body as { team_id?: string }).team_id ?? context.teamId ?? "-";
-    if (!event.user || (event as { bot_id?: string }).bot_id) return;
-    if (!(await isFirst(team, event.channel, event.ts))) {
-      log.info({ channel: event.channel, ts: event.ts }, "duplicate Slack delivery ignored");
-      return;
-    }
-    const thread = event.thread_ts ?? event.ts;
-    await store.keyv.set(threadKey(team, event.channel, thread), 1, THREAD_TTL_MS).catch(() => {});
-    const inbound: Inbound = {
-      receivedAt: at,
-      platform: "slack",
-      workspace: team,
-      channel: event.channel,
-      thread,
-      user: event.user,
-      isDirect: false,
-      text: stripMention(event.text, context.botUserId),
-    };
-    void answer(client, inbound, { channel: event.channel, threadTs: thread });
-  });
-
-  const onMessage = async (args: {
-    message: Record<string, unknown>;
+  const onMessage = (args: {
+    message: SlackMessage;
     context: { botUserId?: string; teamId?: string; [key: string]: unknown };
     client: WebClient;
     body: unknown;
+    mention?: boolean;
+    assistant?: boolean;
   }) => {
-    const at = receivedAt(args.context);
-    const message = args.message as {
-      subtype?: string;
-      bot_id?: string;
-      user?: string;
-      text?: string;
-      channel: string;
-      channel_type?: string;
-      ts: string;
-      thread_ts?: string;
-    };
-    // Only people's new messages: not our own, not other bots', not edits or joins.
-    if (message.subtype || message.bot_id || !message.user || message.user === args.context.botUserId) return;
-    const team = (args.body as { team_id?: string }).team_id ?? args.context.teamId ?? "-";
-    const text = message.text ?? "";
-    const isDirect = message.channel_type === "im";
-    if (!isDirect) {
-      // In channels, mentions are app_mention's; other messages count only in threads the bot is in.
-      if (args.context.botUserId && text.includes(`<@${args.context.botUserId}`)) return;
-      if (!message.thread_ts) return;
-      const known = await store.keyv
-        .get(threadKey(team, message.channel, message.thread_ts))
-        .catch(() => undefined);
-      if (!known) return;
-    }
-    if (!(await isFirst(team, message.channel, message.ts))) {
-      log.info({ channel: message.channel, ts: message.ts }, "duplicate Slack delivery ignored");
-      return;
-    }
+    const { message, context } = args;
+    // People's messages only: not our own, not other bots', not edits, joins or deletions. An edited
+    // message is not answered again (README): ask anew.
+    if (!ANSWERED_SUBTYPES.has(message.subtype) || message.bot_id || !message.user) return;
+    if (message.user === context.botUserId) return;
+    const team = (args.body as { team_id?: string }).team_id ?? context.teamId ?? "-";
+    const isDirect = message.channel_type === "im" || args.assistant === true;
     const inbound: Inbound = {
-      receivedAt: at,
+      receivedAt: receivedAt(context),
       platform: "slack",
+      kind: "message",
+      id: message.ts,
       workspace: team,
       channel: message.channel,
-      thread: isDirect ? undefined : message.thread_ts,
+      thread: message.thread_ts,
       user: message.user,
       isDirect,
-      text: stripMention(text, args.context.botUserId),
+      assistant: args.assistant,
+      mentionsBot: args.mention,
+      hasFiles: (message.files?.length ?? 0) > 0,
+      text: message.text ?? "",
     };
-    void answer(args.client, inbound, { channel: message.channel, threadTs: message.thread_ts });
+    void bot.receive(inbound, messageTransport(args.client, inbound, message, context.botUserId));
   };
+
+  app.event("app_mention", async ({ event, context, client, body }) => {
+    onMessage({ message: event as unknown as SlackMessage, context, client, body, mention: true });
+  });
 
   // The assistant view: suggested prompts from the memo's topics, and the same answering path.
   app.assistant(
@@ -243,13 +241,13 @@ export function createSlackAdapter(
         await setSuggestedPrompts({ prompts: picks as never, title: "Ask about the memo:" }).catch(() => {});
       },
       userMessage: async ({ message, context, client, body }) => {
-        await onMessage({ message: message as never, context, client, body });
+        onMessage({ message: message as unknown as SlackMessage, context, client, body, assistant: true });
       },
     }),
   );
 
   app.message(async ({ message, context, client, body }) => {
-    await onMessage({ message: message as never, context, client, body });
+    onMessage({ message: message as unknown as SlackMessage, context, client, body });
   });
 
   for (const command of bot.services.commands) {
@@ -261,69 +259,83 @@ export function createSlackAdapter(
         const inbound: Inbound = {
           receivedAt: at,
           platform: "slack",
+          kind: "command",
+          // Replays of one invocation carry the same trigger id.
+          id: payload.trigger_id,
           workspace: payload.team_id,
           channel: payload.channel_id,
           user: payload.user_id,
           isDirect: payload.channel_id.startsWith("D"),
           text: payload.text ?? "",
           command: command.name,
+          askerName: payload.user_name ? `@${payload.user_name}` : undefined,
         };
-        if (command.name !== "ask") {
-          // Informational commands answer privately to whoever asked.
-          let text = "";
-          await bot.handle(inbound, {
-            write: (d) => {
-              text += d;
-            },
-            end: async (meta) => {
-              await respond({ response_type: "ephemeral", text: meta.text || text });
-            },
-            fail: async (_e, message) => {
-              await respond({ response_type: "ephemeral", text: `:warning: ${message}` });
-            },
-          });
-          return;
-        }
-        // /ask: the answer is a message in the channel whose thread continues the conversation.
-        const question = (payload.text ?? "").trim();
-        const header = question ? neutralizeMentions(`> ${question.replace(/\n/g, "\n> ")}`) : undefined;
-        void (async () => {
-          const reply = makeReply(client, inbound, { channel: payload.channel_id, header });
-          try {
-            await reply.begin();
-          } catch (error) {
-            log.warn({ err: error }, "cannot post in the channel");
-            await respond({
-              response_type: "ephemeral",
-              text: "I can't post in this channel: invite me, or ask in a DM.",
+        void bot.receive(inbound, {
+          self: { userId: context.botUserId },
+          names: names(client),
+          open: (opts) => {
+            if (opts.visibility === "private") return privateReply(respond);
+            // A slash-command question is answered in the channel, as a message whose thread continues it.
+            const { reply, begun } = threadReply(client, inbound, { channel: payload.channel_id }, opts.header);
+            begun.catch(async (error: unknown) => {
+              log.warn({ err: error }, "cannot post in the channel");
+              await respond({
+                response_type: "ephemeral",
+                text: "I can't post in this channel: invite me, or ask in a DM.",
+              }).catch(() => {});
             });
-            return;
-          }
-          const ts = reply.ts();
-          if (ts)
-            await store.keyv
-              .set(threadKey(payload.team_id, payload.channel_id, ts), 1, THREAD_TTL_MS)
-              .catch(() => {});
-          await bot.handle({ ...inbound, thread: ts }, reply);
-        })();
+            return reply;
+          },
+        });
       },
     );
   }
 
+  // 👍/👎 under an answer: recorded by the core (allowlists, one vote per click).
   app.action(/^memo_feedback_(up|down)$/, async ({ ack, body, action, respond }) => {
     await ack();
     const vote = (action as { action_id: string }).action_id.endsWith("up") ? "up" : "down";
-    const user = (body as { user?: { id?: string } }).user?.id ?? "-";
-    const value = (action as { value?: string }).value ?? "";
-    log.info({ feedback: vote, user, value }, "answer feedback");
-    await store.keyv
-      .set(`feedback:${value}:${user}`, { vote, at: Date.now() }, 90 * 24 * 3600 * 1000)
-      .catch(() => {});
+    const b = body as { user?: { id?: string }; team?: { id?: string }; channel?: { id?: string }; container?: { message_ts?: string; thread_ts?: string }; trigger_id?: string };
+    const inbound: Inbound = {
+      platform: "slack",
+      kind: "action",
+      id: `${b.trigger_id ?? ""}:${(action as { action_ts?: string }).action_ts ?? ""}`,
+      workspace: b.team?.id ?? "-",
+      channel: b.channel?.id ?? "-",
+      user: b.user?.id ?? "-",
+      isDirect: (b.channel?.id ?? "").startsWith("D"),
+      text: "",
+    };
+    const recorded = await bot.feedback(inbound, vote, (action as { value?: string }).value ?? "");
     await respond({
       response_type: "ephemeral",
       replace_original: false,
-      text: "Thanks for the feedback!",
+      text: recorded === "not_allowed" ? "This bot isn't enabled for you or this channel." : "Thanks for the feedback!",
     }).catch(() => {});
+  });
+
+  // "Forget this thread" under an answer: the reset command, in that thread, as the person who clicked.
+  app.action("memo_forget", async ({ ack, body, respond, client, context }) => {
+    await ack();
+    const b = body as { user?: { id?: string; username?: string }; team?: { id?: string }; channel?: { id?: string }; container?: { message_ts?: string; thread_ts?: string }; trigger_id?: string; message?: { ts?: string; thread_ts?: string } };
+    const channel = b.channel?.id ?? "-";
+    const inbound: Inbound = {
+      platform: "slack",
+      kind: "action",
+      id: b.trigger_id,
+      workspace: b.team?.id ?? "-",
+      channel,
+      thread: b.container?.thread_ts ?? b.message?.thread_ts ?? b.container?.message_ts ?? b.message?.ts,
+      user: b.user?.id ?? "-",
+      isDirect: channel.startsWith("D"),
+      text: "",
+      command: "reset",
+    };
+    void bot.receive(inbound, {
+      self: { userId: context.botUserId },
+      names: names(client),
+      open: () => privateReply(respond),
+    });
   });
 
   return {

@@ -1,3 +1,4 @@
+import { neutralize, plainText } from "../../core/conversation/render.js";
 import type { SourceRef } from "../../core/types.js";
 
 /**
@@ -6,25 +7,11 @@ import type { SourceRef } from "../../core/types.js";
  * markdown blocks of a message together, so one block per message, with room to spare.
  */
 export const MARKDOWN_LIMIT = 11_000;
-/** Fallback `text` (notifications, old clients) is kept short. */
-const FALLBACK_LIMIT = 3000;
+/** Fallback `text` (notifications, screen readers) is plain text, kept short. */
+export const FALLBACK_LIMIT = 3000;
 
 /** Bot output can never ping: special mentions, user and group mentions are neutralised. */
-export function neutralizeMentions(text: string): string {
-  return text
-    .replace(/<!(here|channel|everyone)(?:\|[^>]*)?>/gi, "@\u2060$1")
-    .replace(
-      /<!subteam\^[^>|]*(?:\|([^>]*))?>/gi,
-      (_m, label: string | undefined) => `@\u2060${label ?? "group"}`,
-    )
-    .replace(/<@([UW][A-Z0-9]+)(?:\|[^>]*)?>/g, "@\u2060$1")
-    .replace(/(^|[^\p{L}\p{N}])@(here|channel|everyone)\b/giu, "$1@\u2060$2");
-}
-
-/** Markdown from the model, ready for Slack: trimmed, mentions neutralised. */
-export function toSlackMarkdown(markdown: string): string {
-  return neutralizeMentions(markdown.trim());
-}
+export const neutralizeMentions = (text: string) => neutralize("slack", text);
 
 /** Splits text at paragraph, then line, then character boundaries so that every piece fits `limit`. */
 export function splitText(text: string, limit: number): string[] {
@@ -78,40 +65,42 @@ export function sourcesContext(sources: SourceRef[]) {
   };
 }
 
-export function feedbackActions(value: string) {
+/** 👍/👎 for an answer (when `value` is set) and "Forget this thread" (in channel threads). */
+export function feedbackActions(value: string | undefined, forget = false) {
+  const button = (action_id: string, text: string, v?: string) => ({
+    type: "button",
+    action_id,
+    text: { type: "plain_text", text, emoji: true },
+    ...(v !== undefined ? { value: v } : {}),
+  });
   return {
     type: "actions",
     block_id: "memo_feedback",
     elements: [
-      {
-        type: "button",
-        action_id: "memo_feedback_up",
-        text: { type: "plain_text", text: "👍", emoji: true },
-        value,
-      },
-      {
-        type: "button",
-        action_id: "memo_feedback_down",
-        text: { type: "plain_text", text: "👎", emoji: true },
-        value,
-      },
+      ...(value !== undefined
+        ? [button("memo_feedback_up", "👍", value), button("memo_feedback_down", "👎", value)]
+        : []),
+      ...(forget ? [button("memo_forget", "Forget this thread", "forget")] : []),
     ],
   };
 }
 
-/** The messages (each a markdown block plus fallback text) that carry a whole answer; nothing is cut. */
+/** The messages (each a markdown block plus plain fallback text) that carry a whole answer; nothing is cut. */
 export function answerMessages(
   markdown: string,
-  extras: { sources: SourceRef[]; feedback?: string | undefined },
+  extras: { sources: SourceRef[]; feedback?: string | undefined; forget?: boolean | undefined },
 ): { text: string; blocks: object[] }[] {
-  const messages = splitText(markdown || " ", MARKDOWN_LIMIT).map((piece) => ({
-    text: piece.length > FALLBACK_LIMIT ? `${piece.slice(0, FALLBACK_LIMIT - 1)}…` : piece,
-    blocks: [{ type: "markdown", text: piece }] as object[],
-  }));
+  const messages = splitText(markdown || " ", MARKDOWN_LIMIT).map((piece) => {
+    const plain = plainText(piece) || " ";
+    return {
+      text: plain.length > FALLBACK_LIMIT ? `${plain.slice(0, FALLBACK_LIMIT - 1)}…` : plain,
+      blocks: [{ type: "markdown", text: piece }] as object[],
+    };
+  });
   const last = messages.at(-1);
   if (last) {
     if (extras.sources.length > 0) last.blocks.push(sourcesContext(extras.sources));
-    if (extras.feedback) last.blocks.push(feedbackActions(extras.feedback));
+    if (extras.feedback !== undefined || extras.forget) last.blocks.push(feedbackActions(extras.feedback, extras.forget === true));
   }
   return messages;
 }

@@ -1,20 +1,14 @@
 import type { WebClient } from "@slack/web-api";
+import { chunk, neutralize, plainText, safeStable } from "../../core/conversation/render.js";
 import type { Logger } from "../../core/log.js";
 import type { ReplyMeta, ReplySink } from "../../core/types.js";
 import { createThrottle } from "../shared/throttle.js";
-import {
-  answerMessages,
-  feedbackActions,
-  MARKDOWN_LIMIT,
-  neutralizeMentions,
-  sourcesContext,
-  toSlackMarkdown,
-} from "./format.js";
+import { answerMessages, FALLBACK_LIMIT, feedbackActions, MARKDOWN_LIMIT, sourcesContext } from "./format.js";
 
 export interface SlackReplyOptions {
   client: WebClient;
   channel: string;
-  /** Reply in this thread (omit for a top-level DM reply). */
+  /** Reply in this thread (omit for a top-level message). */
   threadTs?: string | undefined;
   teamId?: string | undefined;
   userId: string;
@@ -22,7 +16,7 @@ export interface SlackReplyOptions {
   native: boolean;
   /** Shown before the answer while nothing has streamed yet. */
   placeholder: string;
-  /** Prepended to the rendered answer (e.g. the question of a slash command). */
+  /** Shown above the answer (the question of a slash command), already safe. */
   header?: string | undefined;
   /** Minimum time between two edits of one message. */
   editIntervalMs: number;
@@ -30,6 +24,9 @@ export interface SlackReplyOptions {
   onNativeUnsupported?: (() => void) | undefined;
   logger: Logger;
 }
+
+/** Slack documents 12,000 characters for `markdown_text`; each streamed call stays well under it. */
+export const APPEND_LIMIT = 4_000;
 
 const NATIVE_UNSUPPORTED = new Set([
   "unknown_method",
@@ -42,124 +39,169 @@ const NATIVE_UNSUPPORTED = new Set([
 ]);
 
 const errorCode = (e: unknown) => (e as { data?: { error?: string } })?.data?.error ?? "";
+const fallback = (markdown: string) => {
+  const plain = plainText(markdown);
+  return plain.length > FALLBACK_LIMIT ? `${plain.slice(0, FALLBACK_LIMIT - 1)}…` : plain || " ";
+};
 
 /**
- * Renders one answer in Slack. Native mode streams with chat.startStream/appendStream/stopStream;
- * otherwise a placeholder is posted at once and edited with chat.update, the first text immediately and
- * then at most once per `editIntervalMs`. The final message carries the sources and feedback buttons;
- * an answer longer than one message continues in the thread. The WebClient waits out 429s (Retry-After).
+ * Renders one answer in Slack. The text is always made safe as a whole and only its stable prefix is sent
+ * (core/conversation/render.ts), so a mention split across chunks never reassembles. Native mode streams
+ * with chat.startStream/appendStream/stopStream in calls of at most APPEND_LIMIT characters, up to one
+ * message's worth; otherwise a placeholder is edited with chat.update, at most once per `editIntervalMs`.
+ * The final render splits the whole answer into messages at paragraph boundaries (nothing is cut); the
+ * last carries the sources and the buttons. A failure keeps what was shown and ends it with the notice.
  */
-export function createSlackReply(
-  options: SlackReplyOptions,
-): ReplySink & { begin(): Promise<void>; ts(): string | undefined } {
+export function createSlackReply(options: SlackReplyOptions): ReplySink & { begin(): Promise<void>; ts(): string | undefined } {
   const { client, channel, logger } = options;
   let mode: "native" | "update" = options.native && options.threadTs ? "native" : "update";
   let ts: string | undefined;
-  let placeholder: Promise<void> | undefined;
+  const sentIds: string[] = [];
   /** begin()'s work; the LLM request does not wait for it, but every later Slack call does. */
   let began: Promise<void> = Promise.resolve();
   let text = "";
-  let sent = 0; // native: characters already appended
+  let streamed = ""; // native: the safe text already appended, confirmed by Slack
   let streaming = false; // native: stream started
   let interim: string | undefined; // native: placeholder shown until the stream starts
+  const withHeader = (body: string) => (options.header ? `${options.header}\n\n${body}` : body);
+  const where = () => (options.threadTs ? { thread_ts: options.threadTs } : {});
+  const track = (id: string | undefined) => {
+    if (id && !sentIds.includes(id)) sentIds.push(id);
+  };
 
-  const render = () => {
-    const body = toSlackMarkdown(text);
-    const full = options.header ? `${options.header}\n\n${body}` : body;
-    // While streaming, one message's worth is shown; the final render carries everything.
-    return full.length > MARKDOWN_LIMIT ? `${full.slice(0, MARKDOWN_LIMIT - 1)}…` : full;
+  /** The safe text to show while streaming: the header, then what is stable so far, one message's worth. */
+  const live = () => {
+    const body = withHeader(safeStable("slack", text.trim() ? text.replace(/^\s+/, "") : ""));
+    return body.length > MARKDOWN_LIMIT ? `${body.slice(0, MARKDOWN_LIMIT - 1)}…` : body;
   };
 
   const postPlaceholder = async () => {
     const res = await client.chat.postMessage({
       channel,
-      ...(options.threadTs ? { thread_ts: options.threadTs } : {}),
-      text: options.header ? `${options.header}\n\n${options.placeholder}` : options.placeholder,
+      ...where(),
+      text: options.header ? `${plainText(options.header)}\n\n${options.placeholder}` : options.placeholder,
     });
     ts = res.ts;
+    track(ts);
   };
 
-  const startNative = async (first: string) => {
+  /** Appends `target`'s new part in bounded calls; each piece counts as sent only once Slack took it. */
+  const appendUpTo = async (target: string) => {
+    if (!ts || !target.startsWith(streamed)) return;
+    const room = MARKDOWN_LIMIT - streamed.length;
+    const delta = target.slice(streamed.length, streamed.length + Math.max(0, room));
+    for (const piece of chunk(delta, APPEND_LIMIT)) {
+      await client.chat.appendStream({ channel, ts, markdown_text: piece });
+      streamed += piece;
+    }
+  };
+
+  const startNative = async (target: string) => {
+    const first = chunk(target.slice(0, MARKDOWN_LIMIT), APPEND_LIMIT)[0] ?? "";
     try {
       const res = await client.chat.startStream({
         channel,
         thread_ts: options.threadTs ?? "",
         ...(options.teamId ? { recipient_team_id: options.teamId } : {}),
         recipient_user_id: options.userId,
-        markdown_text: neutralizeMentions(options.header ? `${options.header}\n\n${first}` : first),
+        markdown_text: first,
       });
       ts = res.ts;
+      track(ts);
       streaming = true;
-      sent = first.length;
+      streamed = first;
       if (interim) {
         const placeholderTs = interim;
         interim = undefined;
         await client.chat.delete({ channel, ts: placeholderTs }).catch(() => {});
       }
+      await appendUpTo(target);
     } catch (error) {
-      if (!NATIVE_UNSUPPORTED.has(errorCode(error))) throw error;
-      logger.info(
-        { error: errorCode(error) },
-        "Slack native streaming unavailable here; editing messages instead",
-      );
+      if (streaming || !NATIVE_UNSUPPORTED.has(errorCode(error))) throw error;
+      logger.info({ error: errorCode(error) }, "Slack native streaming unavailable here; editing messages instead");
       options.onNativeUnsupported?.();
       mode = "update";
       // Show what has streamed so far at once, in the placeholder if there is one.
       if (interim) {
         ts = interim;
-        await client.chat.update({ channel, ts, markdown_text: render() });
+        interim = undefined;
+        track(ts);
+        await client.chat.update({ channel, ts, markdown_text: live() || " " });
       } else {
-        const res = await client.chat.postMessage({
-          channel,
-          ...(options.threadTs ? { thread_ts: options.threadTs } : {}),
-          markdown_text: render(),
-        });
+        const res = await client.chat.postMessage({ channel, ...where(), markdown_text: live() || " " });
         ts = res.ts;
+        track(ts);
       }
     }
   };
 
   const flush = async () => {
     await began;
+    const target = live();
+    if (!target) return;
     if (mode === "native") {
-      if (!streaming) return startNative(text);
-      const delta = text.slice(sent);
-      if (!delta || !ts) return;
-      sent = text.length;
-      await client.chat.appendStream({ channel, ts, markdown_text: neutralizeMentions(delta) });
-      return;
+      if (!streaming) return startNative(target);
+      return appendUpTo(target);
     }
-    await placeholder;
     if (!ts) return;
-    await client.chat.update({ channel, ts, markdown_text: render() });
+    await client.chat.update({ channel, ts, markdown_text: target });
   };
 
   const throttle = createThrottle(flush, options.editIntervalMs, (e) =>
     logger.warn({ err: e }, "Slack streaming update failed"),
   );
 
+  /** Posts (or fills the open message with) the final messages; the last carries sources and buttons. */
+  const finish = async (markdown: string, meta: ReplyMeta | undefined) => {
+    const feedback =
+      meta?.kind === "answer" && (ts ?? interim) ? JSON.stringify({ ts: ts ?? interim, mode: meta.mode }).slice(0, 150) : undefined;
+    const extras = { sources: meta?.sources ?? [], feedback, forget: meta?.forgettable === true };
+    if (mode === "native" && streaming && ts) {
+      // The stream holds the first message's worth; the rest continues in the thread.
+      await appendUpTo(markdown);
+      const rest = markdown.startsWith(streamed) ? markdown.slice(streamed.length).trim() : "";
+      const more = rest ? answerMessages(rest, extras) : [];
+      const last = more.length === 0 ? answerExtras(extras) : [];
+      await client.chat.stopStream({ channel, ts, ...(last.length ? { blocks: last as never } : {}) });
+      for (const message of more) {
+        const res = await client.chat.postMessage({ channel, thread_ts: options.threadTs ?? ts, text: message.text, blocks: message.blocks as never });
+        track(res.ts);
+      }
+      return;
+    }
+    const messages = answerMessages(markdown, extras);
+    const [first, ...more] = messages;
+    if (!first) return;
+    const target = ts ?? interim;
+    if (target) {
+      await client.chat.update({ channel, ts: target, text: first.text, blocks: first.blocks as never });
+      ts = target;
+      track(ts);
+    } else {
+      const res = await client.chat.postMessage({ channel, ...where(), text: first.text, blocks: first.blocks as never });
+      ts = res.ts;
+      track(ts);
+    }
+    for (const message of more) {
+      const res = await client.chat.postMessage({ channel, thread_ts: options.threadTs ?? ts ?? "", text: message.text, blocks: message.blocks as never });
+      track(res.ts);
+    }
+  };
+
   return {
     ts: () => ts,
+    sent: () => [...sentIds],
     begin() {
       began = (async () => {
         if (mode === "update") {
-          placeholder = postPlaceholder();
-          await placeholder;
+          await postPlaceholder();
         } else if (options.threadTs) {
           // Native streams start with the first text; meanwhile show the assistant status where there is
           // one, or else a placeholder that the stream replaces.
           try {
-            await client.assistant.threads.setStatus({
-              channel_id: channel,
-              thread_ts: options.threadTs,
-              status: "is thinking…",
-            });
+            await client.assistant.threads.setStatus({ channel_id: channel, thread_ts: options.threadTs, status: "is thinking…" });
           } catch {
-            const res = await client.chat.postMessage({
-              channel,
-              thread_ts: options.threadTs,
-              text: options.placeholder,
-            });
+            const res = await client.chat.postMessage({ channel, thread_ts: options.threadTs, text: options.placeholder });
             interim = res.ts;
           }
         }
@@ -174,64 +216,26 @@ export function createSlackReply(
     async end(meta: ReplyMeta) {
       await throttle.settle();
       await began.catch(() => {});
-      await placeholder;
-      const feedback =
-        meta.kind === "answer" && ts ? JSON.stringify({ ts, mode: meta.mode }).slice(0, 150) : undefined;
-      if (mode === "native" && !streaming && text) await startNative(text);
-      if (mode === "native" && streaming && ts) {
-        const rest = text.slice(sent);
-        if (rest) await client.chat.appendStream({ channel, ts, markdown_text: neutralizeMentions(rest) });
-        const extras = [
-          ...(meta.sources.length > 0 ? [sourcesContext(meta.sources)] : []),
-          ...(feedback ? [feedbackActions(feedback)] : []),
-        ];
-        await client.chat.stopStream({ channel, ts, ...(extras.length ? { blocks: extras as never } : {}) });
-        return;
-      }
-      const body = toSlackMarkdown(meta.text || text);
-      const messages = answerMessages(options.header ? `${options.header}\n\n${body}` : body, {
-        sources: meta.sources,
-        feedback,
-      });
-      const [first, ...more] = messages;
-      if (!first) return;
-      if (ts) await client.chat.update({ channel, ts, text: first.text, blocks: first.blocks as never });
-      else {
-        const res = await client.chat.postMessage({
-          channel,
-          ...(options.threadTs ? { thread_ts: options.threadTs } : {}),
-          text: first.text,
-          blocks: first.blocks as never,
-        });
-        ts = res.ts;
-      }
-      for (const message of more) {
-        await client.chat.postMessage({
-          channel,
-          thread_ts: options.threadTs ?? ts ?? "",
-          text: message.text,
-          blocks: message.blocks as never,
-        });
-      }
+      const body = neutralize("slack", (meta.text || text).trim());
+      if (mode === "native" && !streaming && body) await startNative(withHeader(body));
+      await finish(withHeader(body || " "), meta);
     },
     async fail(_error, message) {
       await throttle.settle();
       await began.catch(() => {});
-      await placeholder?.catch(() => {});
-      const shown = neutralizeMentions(`:warning: ${message}`);
-      if (mode === "native" && streaming && ts) {
-        await client.chat.appendStream({ channel, ts, markdown_text: `\n\n${shown}` }).catch(() => {});
-        await client.chat.stopStream({ channel, ts });
-        return;
-      }
-      const target = ts ?? interim;
-      if (target) await client.chat.update({ channel, ts: target, text: shown, blocks: [] });
-      else
-        await client.chat.postMessage({
-          channel,
-          ...(options.threadTs ? { thread_ts: options.threadTs } : {}),
-          text: shown,
-        });
+      const notice = neutralize("slack", `:warning: ${message}`);
+      const shown = neutralize("slack", text.trim());
+      await finish(withHeader(shown ? `${shown}\n\n${notice}` : notice), undefined).catch(async (err: unknown) => {
+        logger.warn({ err }, "could not end the answer with the error; posting it instead");
+        await client.chat.postMessage({ channel, ...where(), text: plainText(notice) });
+      });
     },
   };
+}
+
+function answerExtras(extras: { sources: ReplyMeta["sources"]; feedback?: string | undefined; forget?: boolean }) {
+  return [
+    ...(extras.sources.length > 0 ? [sourcesContext(extras.sources)] : []),
+    ...(extras.feedback || extras.forget ? [feedbackActions(extras.feedback, extras.forget === true)] : []),
+  ];
 }
