@@ -1,6 +1,6 @@
 import type { Command } from "../src/core/commands.js";
 import { BotError } from "../src/core/errors.js";
-import type { Turn } from "../src/core/types.js";
+import type { Turn, Usage } from "../src/core/types.js";
 
 export const ask: Command = {
   name: "ask",
@@ -19,37 +19,42 @@ export const ask: Command = {
         "question_too_long",
       );
     }
-    await limits.admit(ctx.inbound);
-
-    await memory.withConversation(ctx.conversation, async (history) => {
-      const search = retriever.search(question);
-      const { receivedAt } = ctx.inbound;
-      const stream = answerer.answer({
-        question,
-        lang: ctx.lang,
-        search,
-        history,
-        signal: ctx.signal,
-        onRequest: () => {
-          if (receivedAt !== undefined)
-            ctx.services.metrics.coreOverhead.observe((performance.now() - receivedAt) / 1000);
-        },
+    const admission = await limits.admit(ctx.inbound);
+    let usage: Usage | undefined;
+    try {
+      await memory.withConversation(ctx.conversation, async (history) => {
+        const search = retriever.search(question);
+        const { receivedAt } = ctx.inbound;
+        const stream = answerer.answer({
+          question,
+          lang: ctx.lang,
+          search,
+          history,
+          signal: ctx.signal,
+          onRequest: () => {
+            if (receivedAt !== undefined)
+              ctx.services.metrics.coreOverhead.observe((performance.now() - receivedAt) / 1000);
+          },
+        });
+        let step = await stream.next();
+        while (!step.done) {
+          await ctx.reply.write(step.value);
+          step = await stream.next();
+        }
+        const result = step.value;
+        usage = result.usage;
+        await ctx.reply.end({ kind: "answer", ...result });
+        const turn: Turn = {
+          question,
+          answer: result.text,
+          sources: result.sources.map((s) => s.id),
+          at: Date.now(),
+        };
+        return { turn, value: undefined };
       });
-      let step = await stream.next();
-      while (!step.done) {
-        await ctx.reply.write(step.value);
-        step = await stream.next();
-      }
-      const result = step.value;
-      await ctx.reply.end({ kind: "answer", ...result });
-      await limits.spend(ctx.inbound, result.usage);
-      const turn: Turn = {
-        question,
-        answer: result.text,
-        sources: result.sources.map((s) => s.id),
-        at: Date.now(),
-      };
-      return { turn, value: undefined };
-    });
+    } finally {
+      // The reservation becomes the real usage, or is released when the answer failed.
+      await admission.settle(usage);
+    }
   },
 };

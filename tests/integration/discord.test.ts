@@ -48,7 +48,7 @@ async function harness(opts: { llm?: boolean; env?: Record<string, string> } = {
   });
   const config = app.config.discord;
   if (!config) throw new Error("discord config missing");
-  const adapter = createDiscordAdapter(app.bot, config, app.store, app.log.logger, { editIntervalMs: 1000 });
+  const adapter = createDiscordAdapter(app.bot, config, app.state, app.log.logger, { editIntervalMs: 1000 });
   await adapter.start();
   await waitFor(() => adapter.ready(), "discord.js ready");
   const h = { discord, llm, adapter, app };
@@ -114,7 +114,7 @@ describe("Discord adapter (real discord.js, fake REST + gateway)", () => {
     const answerId = await waitFor(async () => {
       const id =
         botMessages(h.discord)[0] &&
-        (await h.app.store.keyv.get(`discord:root:${await firstBotMessageId(h.discord)}`))
+        (await h.app.state.get(`discord:root:${await firstBotMessageId(h.discord)}`))
           ? await firstBotMessageId(h.discord)
           : undefined;
       return id;

@@ -11,7 +11,7 @@ import {
 import type { Config } from "../../config.js";
 import type { Bot } from "../../core/bot.js";
 import type { Logger } from "../../core/log.js";
-import type { Store } from "../../core/memory/store.js";
+import type { StateStore } from "../../core/state/types.js";
 import type { Inbound } from "../../core/types.js";
 import { firstDelivery } from "../shared/dedup.js";
 import { createDiscordReply, type DiscordTarget } from "./reply.js";
@@ -51,7 +51,7 @@ export function stripBotMention(text: string, botId: string): string {
 export function createDiscordAdapter(
   bot: Bot,
   config: DiscordConfig,
-  store: Store,
+  store: StateStore,
   logger: Logger,
   options: DiscordAdapterOptions = {},
 ): DiscordAdapter {
@@ -78,8 +78,8 @@ export function createDiscordAdapter(
   const rootKey = (messageId: string) => `discord:root:${messageId}`;
   const threadKey = (channelId: string) => `discord:thread:${channelId}`;
   const remember = async (ids: string[], root: string, channelId: string, isThread: boolean) => {
-    for (const id of ids) await store.keyv.set(rootKey(id), root, ROOT_TTL_MS).catch(() => {});
-    if (isThread) await store.keyv.set(threadKey(channelId), 1, ROOT_TTL_MS).catch(() => {});
+    for (const id of ids) await store.set(rootKey(id), root, ROOT_TTL_MS).catch(() => {});
+    if (isThread) await store.set(threadKey(channelId), 1, ROOT_TTL_MS).catch(() => {});
   };
 
   const onMessage = async (message: Message) => {
@@ -91,12 +91,9 @@ export function createDiscordAdapter(
     const mentioned = message.mentions.users.has(me);
     const isThread = message.channel.isThread();
     const repliedRoot = message.reference?.messageId
-      ? ((await store.keyv.get(rootKey(message.reference.messageId)).catch(() => undefined)) as
-          | string
-          | undefined)
+      ? ((await store.get(rootKey(message.reference.messageId)).catch(() => undefined)) as string | undefined)
       : undefined;
-    const knownThread =
-      isThread && !!(await store.keyv.get(threadKey(message.channelId)).catch(() => undefined));
+    const knownThread = isThread && !!(await store.get(threadKey(message.channelId)).catch(() => undefined));
     if (!isDirect && !mentioned && !repliedRoot && !knownThread) return;
     if (!(await firstDelivery(store, `discord:msg:${message.id}`, dedupTtlMs, log))) {
       log.info({ id: message.id }, "duplicate Discord message ignored");

@@ -11,7 +11,7 @@ import type { WebClient } from "@slack/web-api";
 import type { Config } from "../../config.js";
 import type { Bot } from "../../core/bot.js";
 import type { Logger } from "../../core/log.js";
-import type { Store } from "../../core/memory/store.js";
+import type { StateStore } from "../../core/state/types.js";
 import type { Inbound } from "../../core/types.js";
 import { firstDelivery } from "../shared/dedup.js";
 import { neutralizeMentions } from "./format.js";
@@ -69,7 +69,7 @@ export function stripMention(text: string, botUserId: string | undefined): strin
 export function createSlackAdapter(
   bot: Bot,
   config: SlackConfig,
-  store: Store,
+  store: StateStore,
   logger: Logger,
   options: SlackAdapterOptions,
 ): SlackAdapter {
@@ -168,7 +168,7 @@ export function createSlackAdapter(
       return;
     }
     const thread = event.thread_ts ?? event.ts;
-    await store.keyv.set(threadKey(team, event.channel, thread), 1, THREAD_TTL_MS).catch(() => {});
+    await store.set(threadKey(team, event.channel, thread), 1, THREAD_TTL_MS).catch(() => {});
     const inbound: Inbound = {
       receivedAt: at,
       platform: "slack",
@@ -208,7 +208,7 @@ export function createSlackAdapter(
       // In channels, mentions are app_mention's; other messages count only in threads the bot is in.
       if (args.context.botUserId && text.includes(`<@${args.context.botUserId}`)) return;
       if (!message.thread_ts) return;
-      const known = await store.keyv
+      const known = await store
         .get(threadKey(team, message.channel, message.thread_ts))
         .catch(() => undefined);
       if (!known) return;
@@ -301,7 +301,7 @@ export function createSlackAdapter(
           }
           const ts = reply.ts();
           if (ts)
-            await store.keyv
+            await store
               .set(threadKey(payload.team_id, payload.channel_id, ts), 1, THREAD_TTL_MS)
               .catch(() => {});
           await bot.handle({ ...inbound, thread: ts }, reply);
@@ -316,7 +316,7 @@ export function createSlackAdapter(
     const user = (body as { user?: { id?: string } }).user?.id ?? "-";
     const value = (action as { value?: string }).value ?? "";
     log.info({ feedback: vote, user, value }, "answer feedback");
-    await store.keyv
+    await store
       .set(`feedback:${value}:${user}`, { vote, at: Date.now() }, 90 * 24 * 3600 * 1000)
       .catch(() => {});
     await respond({
