@@ -31,7 +31,12 @@ export const ask: Command = {
     const { retriever, answerer, memory, limits, config } = ctx.services;
     const question = (ctx.args.question ?? "").trim();
     if (question === "") {
-      const example = { slash: "`/ask What is RAG?`", mention: "`@memo-bot What is RAG?`", direct: "`What is RAG?`", terminal: "`What is RAG?`" };
+      const example = {
+        slash: "`/ask What is RAG?`",
+        mention: "`@memo-bot What is RAG?`",
+        direct: "`What is RAG?`",
+        terminal: "`What is RAG?`",
+      };
       throw new BotError(example[ctx.surface], "question_empty");
     }
     const length = Array.from(question).length;

@@ -30,7 +30,8 @@ export const help: Command = {
       slash: "Use a command:",
       terminal: "Type your question, or a command:",
       direct: "Just write your question, or one of these words:",
-      mention: "Mention me with your question, or with one of these words (in a thread I answer follow-ups from people I'm talking with):",
+      mention:
+        "Mention me with your question, or with one of these words (in a thread I answer follow-ups from people I'm talking with):",
     };
     const text = [
       "I answer questions about large language models from “My Break down LLM Memo” (written in Chinese; ask in English or Chinese).",

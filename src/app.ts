@@ -3,18 +3,20 @@ import type { Config } from "./config.js";
 import type { Answerer } from "./core/answer/answerer.js";
 import { createOfflineAnswerer } from "./core/answer/offline.js";
 import { type Bot, createBot } from "./core/bot.js";
+import { createThreads } from "./core/conversation/threads.js";
 import { type Knowledge, loadKnowledge } from "./core/knowledge/load.js";
 import { createLimits } from "./core/limits.js";
 import type { Logger } from "./core/log.js";
 import { createConversationMemory } from "./core/memory/conversations.js";
-import { createStore, type Store } from "./core/memory/store.js";
 import { createMetrics, type Metrics } from "./core/metrics.js";
 import { loadGlossary } from "./core/retrieval/glossary.js";
 import { createRetriever } from "./core/retrieval/retriever.js";
+import { createState, type GuardedState, guardState, type StateStore } from "./core/state/index.js";
 
 export interface App {
   bot: Bot;
-  store: Store;
+  /** The state (memory, dedup, limits), behind the guard: every call bounded, counted, `healthy()`. */
+  state: GuardedState;
   metrics: Metrics;
   knowledge: Knowledge;
   close(): Promise<void>;
@@ -23,7 +25,8 @@ export interface App {
 export interface AppOverrides {
   /** Replace the answerer (tests use a scripted one). */
   answerer?: (knowledge: Knowledge) => Answerer;
-  store?: Store;
+  /** Use this state instead of the one MEMORY_URL names (it is guarded here). */
+  state?: StateStore;
   metrics?: Metrics;
 }
 
@@ -34,11 +37,15 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     loadGlossary(config.glossaryPath),
   ]);
   const retriever = createRetriever(knowledge.sections, glossary);
-  const store = overrides.store ?? (await createStore(config.memory.url));
   const metrics = overrides.metrics ?? createMetrics();
-  const memory = createConversationMemory(store, config.memory, logger, (operation) =>
-    metrics.memoryFailures.inc({ operation }),
-  );
+  const raw =
+    overrides.state ?? (await createState(config.memory.url, { timeoutMs: config.memory.timeoutMs, logger }));
+  const state = guardState(raw, {
+    timeoutMs: config.memory.timeoutMs,
+    logger,
+    onFailure: (operation) => metrics.memoryFailures.inc({ operation }),
+  });
+  const memory = createConversationMemory(state, config.memory, logger);
   // The LLM answerer (openai SDK, tokenizer) loads only when an endpoint is configured.
   const answerer = overrides.answerer
     ? overrides.answerer(knowledge)
@@ -49,20 +56,27 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
           logger,
         )
       : createOfflineAnswerer(knowledge, retriever);
-  const limits = createLimits(store, config.limits, (err) => {
-    metrics.memoryFailures.inc({ operation: "limits" });
-    logger.warn({ err }, "limit counters unavailable; answering without them");
-  });
-  const bot = createBot(
-    { config, knowledge, retriever, answerer, memory, limits, metrics, commands },
+  const limits = createLimits(
+    state,
+    {
+      ...config.limits,
+      // Offline answers use no LLM tokens: the daily token budget applies to LLM answers only.
+      dailyTokenBudget: answerer.mode === "llm" ? config.limits.dailyTokenBudget : 0,
+      estimatePromptTokens: (inbound) => config.limits.promptReserveTokens + Array.from(inbound.text).length,
+    },
     logger,
   );
-  logger.debug({ sections: knowledge.sections.length, mode: answerer.mode, store: store.kind }, "bot ready");
+  const threads = createThreads(state, config.memory.ttlSeconds * 1000, logger);
+  const bot = createBot(
+    { config, knowledge, retriever, answerer, memory, limits, metrics, commands, state, threads },
+    logger,
+  );
+  logger.debug({ sections: knowledge.sections.length, mode: answerer.mode, state: state.kind }, "bot ready");
   return {
     bot,
-    store,
+    state,
     metrics,
     knowledge,
-    close: () => store.close(),
+    close: () => state.close(),
   };
 }

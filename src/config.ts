@@ -106,6 +106,8 @@ const schema = z.object({
   MEMORY_TTL_SECONDS: int(7 * DAY_SECONDS, 60, 365 * DAY_SECONDS),
   MEMORY_MAX_TURNS: int(40, 1, 1000),
   MEMORY_TIMEOUT_MS: int(2_000, 50, 60_000),
+  MEMORY_LEASE_TTL_MS: int(10_000, 500, 600_000),
+  MEMORY_LEASE_WAIT_MS: int(30_000, 0, 600_000),
 
   LOG_LEVEL: logLevel,
   PORT: int(3000, 0, 65535),
@@ -177,8 +179,10 @@ export interface Config {
     ttlSeconds: number;
     maxTurns: number;
     timeoutMs: number;
-    lockTtlMs: number;
-    lockWaitMs: number;
+    /** A conversation's lease lives this long unless its holder renews it (a dead holder frees it). */
+    leaseTtlMs: number;
+    /** How long a message waits for another replica's lease before answering without it. */
+    leaseWaitMs: number;
   };
   logLevel: Env["LOG_LEVEL"];
   port: number;
@@ -188,6 +192,10 @@ export interface Config {
     dailyTokenBudget: number;
     allowedUsers: string[];
     allowedChannels: string[];
+    /** Reserved per answer from the daily budget, on top of the prompt: MAX_ANSWER_TOKENS. */
+    maxAnswerTokens: number;
+    /** The prompt's most tokens besides the question (knowledge + history budgets), reserved per answer. */
+    promptReserveTokens: number;
   };
   slack:
     | {
@@ -219,7 +227,7 @@ const HINTS: Partial<Record<keyof Env, string>> = {
   MEMORY_URL: "e.g. MEMORY_URL=sqlite://./data/memory.sqlite or MEMORY_URL=redis://127.0.0.1:6379",
   OPENAI_BASE_URL: "e.g. OPENAI_BASE_URL=http://localhost:11434/v1 for Ollama; leave it unset for OpenAI",
   LOG_LEVEL: "one of fatal, error, warn, info, debug, trace, silent",
-  THREAD_FOLLOWUPS: 'THREAD_FOLLOWUPS=auto (answer follow-ups meant for the bot) or THREAD_FOLLOWUPS=mention',
+  THREAD_FOLLOWUPS: "THREAD_FOLLOWUPS=auto (answer follow-ups meant for the bot) or THREAD_FOLLOWUPS=mention",
 };
 
 /**
@@ -288,9 +296,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       ttlSeconds: e.MEMORY_TTL_SECONDS,
       maxTurns: e.MEMORY_MAX_TURNS,
       timeoutMs: e.MEMORY_TIMEOUT_MS,
-      // A conversation lock outlives the longest answer: every try of the LLM request plus margin.
-      lockTtlMs: e.OPENAI_TIMEOUT_MS * (e.OPENAI_MAX_RETRIES + 1) * 2 + 10_000,
-      lockWaitMs: e.OPENAI_TIMEOUT_MS * (e.OPENAI_MAX_RETRIES + 1) + 10_000,
+      leaseTtlMs: e.MEMORY_LEASE_TTL_MS,
+      leaseWaitMs: e.MEMORY_LEASE_WAIT_MS,
     },
     logLevel: e.LOG_LEVEL,
     port: e.PORT,
@@ -300,6 +307,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       dailyTokenBudget: e.DAILY_TOKEN_BUDGET,
       allowedUsers: e.ALLOWED_USERS,
       allowedChannels: e.ALLOWED_CHANNELS,
+      maxAnswerTokens: e.MAX_ANSWER_TOKENS,
+      promptReserveTokens: e.KNOWLEDGE_TOKEN_BUDGET + e.HISTORY_TOKEN_BUDGET,
     },
     slack: e.SLACK_BOT_TOKEN
       ? {

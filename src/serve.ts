@@ -26,14 +26,14 @@ interface Runner extends Readiness {
 export async function startService(config: Config, logger: Logger): Promise<Service> {
   const app = await createApp(config, logger, { metrics: createMetrics({ defaults: true }) });
   const runners: Runner[] = [];
-  const routes = opsRoutes({ bot: app.bot, store: app.store, metrics: app.metrics, adapters: () => runners });
+  const routes = opsRoutes({ bot: app.bot, state: app.state, metrics: app.metrics, adapters: () => runners });
 
   // A shard spawned by `memo-bot shard` runs Discord only; the manager's process owns PORT.
   const shardChild = config.discord?.shardChild === true;
   if (config.slack && !shardChild) {
     // Each platform SDK loads only when its adapter runs.
     const { createSlackAdapter } = await import("./adapters/slack/adapter.js");
-    const slack = createSlackAdapter(app.bot, config.slack, app.store, logger, { port: config.port, routes });
+    const slack = createSlackAdapter(app.bot, config.slack, app.state, logger, { port: config.port, routes });
     runners.push({
       name: "slack",
       ready: slack.ready,
@@ -44,7 +44,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   }
   if (config.discord) {
     const { createDiscordAdapter } = await import("./adapters/discord/adapter.js");
-    const discord = createDiscordAdapter(app.bot, config.discord, app.store, logger);
+    const discord = createDiscordAdapter(app.bot, config.discord, app.state, logger);
     runners.push({
       name: "discord",
       ready: discord.ready,

@@ -3,6 +3,7 @@ import { type AppOverrides, createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import type { BotError } from "../src/core/errors.js";
 import { createLogger, type Logger } from "../src/core/log.js";
+import type { StateStore } from "../src/core/state/types.js";
 import type { Inbound, ReplyMeta, ReplySink } from "../src/core/types.js";
 
 /** A logger whose lines tests can read. */
@@ -140,13 +141,26 @@ export async function spawnService(env: Record<string, string>) {
   };
 }
 
-/** A store that is down: every operation fails, as Redis does when it is unreachable. */
-export async function brokenStore() {
-  const { createStore } = await import("../src/core/memory/store.js");
-  const store = await createStore("memory://");
-  const down = async () => {
+/** A state that is down: every operation fails, as Redis does when it is unreachable. */
+export async function brokenState(): Promise<StateStore> {
+  const down = async (): Promise<never> => {
     throw new Error("connect ECONNREFUSED 127.0.0.1:6379");
   };
-  Object.assign(store.keyv, { get: down, set: down, delete: down });
-  return { ...store, claim: down, release: down, increment: down };
+  return {
+    kind: "redis",
+    shared: true,
+    get: down,
+    set: down,
+    delete: down,
+    setIfAbsent: down,
+    append: down,
+    list: down,
+    acquireLease: down,
+    extendLease: down,
+    releaseLease: down,
+    add: down,
+    reserve: down,
+    ping: down,
+    close: async () => {},
+  };
 }

@@ -20,7 +20,11 @@ export interface Bot {
   /** A direct conversation with one reply sink (the terminal, `ask`, tests): every message is answered. */
   handle(inbound: Inbound, reply: ReplySink): Promise<void>;
   /** Records a 👍/👎 on an answer, once per click, where the allowlists let this user speak. */
-  feedback(inbound: Inbound, vote: "up" | "down", answerRef: string): Promise<"recorded" | "duplicate" | "not_allowed">;
+  feedback(
+    inbound: Inbound,
+    vote: "up" | "down",
+    answerRef: string,
+  ): Promise<"recorded" | "duplicate" | "not_allowed">;
   /** Looks a command up by name (adapters use it to build platform command lists). */
   command(name: string): Command | undefined;
   /** Stops taking new questions and waits up to `timeoutMs` for answers in flight, then aborts them. */
@@ -49,7 +53,11 @@ const ECHO_CHARS = 300;
  * Finds the command: the platform's command name; a leading `/name`; a message that is only a command's
  * name ("help", "@bot reset"); `ask <question>`. Anything else is a question; nothing at all gets help.
  */
-function route(commands: readonly Command[], inbound: Inbound, text: string): { command?: Command; rest: string; name: string } {
+function route(
+  commands: readonly Command[],
+  inbound: Inbound,
+  text: string,
+): { command?: Command; rest: string; name: string } {
   const byName = (name: string) => commands.find((c) => c.name === name.toLowerCase());
   if (inbound.command !== undefined) {
     const command = byName(inbound.command);
@@ -59,7 +67,7 @@ function route(commands: readonly Command[], inbound: Inbound, text: string): { 
   const slash = /^\/([a-z]+)(?:\s+([\s\S]*))?$/i.exec(trimmed);
   if (slash?.[1]) {
     const command = byName(slash[1]);
-    return { ...(command ? { command } : {}), rest: (slash[2] ?? "").trim(), name: slash[1] };
+    return { ...(command ? { command } : {}), rest: (slash[2] ?? "").trim(), name: `/${slash[1]}` };
   }
   if (trimmed === "") return { command: byName("help") as Command, rest: "", name: "help" };
   const bare = /^([a-z]+)[\s.!?。!?]*$/i.exec(trimmed);
@@ -167,14 +175,23 @@ export function createBot(services: BotServices, logger: Logger): Bot {
     const started = performance.now();
     const correlationId = randomUUID().slice(0, 8);
     const kind = inbound.kind ?? "message";
-    const log = logger.child({ cid: correlationId, platform: inbound.platform, workspace: inbound.workspace });
+    const log = logger.child({
+      cid: correlationId,
+      platform: inbound.platform,
+      workspace: inbound.workspace,
+    });
     const direct = inbound.isDirect || inbound.assistant === true || inbound.platform === "cli";
     let lang = detectLang(inbound.text);
 
     // 1. What the message says under its markup.
     let normalized: Awaited<ReturnType<typeof normalizeMessage>>;
     try {
-      normalized = await normalizeMessage(inbound.platform, inbound.text, transport.self, cachedNames(transport, inbound.platform));
+      normalized = await normalizeMessage(
+        inbound.platform,
+        inbound.text,
+        transport.self,
+        cachedNames(transport, inbound.platform),
+      );
     } catch (err) {
       log.warn({ err }, "could not read the message's markup; using it as sent");
       normalized = { text: inbound.text, query: inbound.text, mentionsBot: false, mentionsOthers: false };
@@ -232,7 +249,14 @@ export function createBot(services: BotServices, logger: Logger): Bot {
       if (decision.act === "acknowledge") {
         log.debug({ why: decision.why }, "acknowledged");
         if (direct) {
-          await say(transport, { visibility: "public" }, lang === "zh" ? "不客气!还有关于备忘录的问题随时问我。" : "You're welcome! Ask me anything else about the memo.", log);
+          await say(
+            transport,
+            { visibility: "public" },
+            lang === "zh"
+              ? "不客气!还有关于备忘录的问题随时问我。"
+              : "You're welcome! Ask me anything else about the memo.",
+            log,
+          );
         } else {
           await transport.react?.().catch((err: unknown) => log.debug({ err }, "could not react"));
         }
@@ -256,7 +280,11 @@ export function createBot(services: BotServices, logger: Logger): Bot {
     }
     let opened: ReplySink | undefined;
     const open = (v: OpenReply["visibility"] = visibility) => {
-      opened ??= instrument(inbound, transport.open({ visibility: v, ...(header && v === "public" ? { header } : {}) }), started);
+      opened ??= instrument(
+        inbound,
+        transport.open({ visibility: v, ...(header && v === "public" ? { header } : {}) }),
+        started,
+      );
       return opened;
     };
     const reply: ReplySink = {
@@ -338,7 +366,11 @@ export function createBot(services: BotServices, logger: Logger): Bot {
     if (!(await firstDelivery({ ...inbound, kind: "action" }, log))) return "duplicate";
     log.info({ feedback: vote, answer: answerRef }, "answer feedback");
     await services.state
-      .set(`feedback:${inbound.platform}:${answerRef}:${inbound.user}`, { vote, at: Date.now() }, 90 * 24 * 3600 * 1000)
+      .set(
+        `feedback:${inbound.platform}:${answerRef}:${inbound.user}`,
+        { vote, at: Date.now() },
+        90 * 24 * 3600 * 1000,
+      )
       .catch((err: unknown) => log.warn({ err }, "could not store the feedback"));
     return "recorded";
   };
@@ -350,7 +382,7 @@ export function createBot(services: BotServices, logger: Logger): Bot {
     command: (name) => services.commands.find((c) => c.name === name),
     inFlight: () => active.size,
     idleForMs: () => (active.size > 0 ? 0 : performance.now() - lastActive),
-    handle: (inbound, reply) => receive({ ...inbound, isDirect: inbound.isDirect || inbound.platform === "cli" }, { self: {}, open: () => reply }),
+    handle: (inbound, reply) => receive({ ...inbound, assistant: true }, { self: {}, open: () => reply }),
     async drain(timeoutMs) {
       draining = true;
       const deadline = Date.now() + timeoutMs;

@@ -1,12 +1,12 @@
 import type { Config } from "../config.js";
 import type { Answerer } from "./answer/answerer.js";
+import type { Threads } from "./conversation/threads.js";
 import type { Knowledge } from "./knowledge/load.js";
 import type { Lang } from "./lang.js";
 import type { Limits } from "./limits.js";
 import type { Logger } from "./log.js";
 import type { ConversationMemory } from "./memory/conversations.js";
 import type { Metrics } from "./metrics.js";
-import type { Threads } from "./conversation/threads.js";
 import type { Retriever } from "./retrieval/retriever.js";
 import type { StateStore } from "./state/types.js";
 import type { Inbound, ReplySink } from "./types.js";

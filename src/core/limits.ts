@@ -1,5 +1,6 @@
 import { BotError } from "./errors.js";
-import type { Store } from "./memory/store.js";
+import type { Logger } from "./log.js";
+import type { GuardedState } from "./state/guard.js";
 import type { Inbound, Usage } from "./types.js";
 
 export interface LimitOptions {
@@ -7,41 +8,91 @@ export interface LimitOptions {
   dailyTokenBudget: number;
   allowedUsers: string[];
   allowedChannels: string[];
+  /** The most tokens one answer may produce (MAX_ANSWER_TOKENS): part of every reservation. */
+  maxAnswerTokens: number;
+  /**
+   * The prompt tokens a question may cost when the caller does not say (`admit(inbound, { promptTokens })`).
+   * Defaults to one token per character of the question (an upper bound for most text).
+   */
+  estimatePromptTokens?: (inbound: Inbound) => number;
+}
+
+/** An admitted question. Settle it once, when the answer is done. */
+export interface Admission {
+  /** Tokens reserved from the daily budget for this answer (0 when no budget applies or the state is down). */
+  readonly reserved: number;
+  /**
+   * Corrects the reservation to the answer's real usage; without `usage` (the answer failed, or used no
+   * LLM) the reservation is released. Never throws: a failure is logged and counted.
+   */
+  settle(usage?: Usage): Promise<void>;
 }
 
 export interface Limits {
   /** Throws `not_allowed` when an allowlist excludes this user or channel. */
   checkAllowed(inbound: Inbound): void;
-  /** Counts a question against the user's per-minute limit and checks the workspace's daily budget. */
-  admit(inbound: Inbound): Promise<void>;
-  /** Adds an answer's tokens to the workspace's daily budget. */
-  spend(inbound: Inbound, usage: Usage | undefined): Promise<void>;
+  /**
+   * Counts the question against the user's per-minute limit (`user_rate_limited`) and reserves what the
+   * answer may cost from the daily token budget (`budget_exhausted` when it does not fit). Both carry
+   * `retryAfterSeconds`. When the state is down the question is admitted (fail open; logged, counted).
+   */
+  admit(inbound: Inbound, estimate?: { promptTokens?: number }): Promise<Admission>;
 }
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
+/** Counters outlive their window a little, so a clock a bit off between replicas does not matter. */
+const GRACE = 60 * MINUTE;
+
+/** The budget a question is charged to: its workspace or guild; a Discord DM to its user's own DM budget. */
+export function budgetScope(inbound: Inbound): string {
+  return inbound.workspace === "dm" ? `dm:${inbound.user}` : `ws:${inbound.workspace}`;
+}
 
 /**
- * Limits that protect a team's budget, kept in the keyv store so that replicas sharing Redis share
- * them. 0 turns a limit off. Windows are fixed: the current minute, the current UTC day.
+ * Limits that protect a team's budget, kept in the state so that replicas sharing Redis share them.
+ * 0 turns a limit off. Windows are fixed: the current minute, the current UTC day.
+ *
+ * The daily budget is reserved before the answer (prompt estimate + MAX_ANSWER_TOKENS, atomically, so
+ * concurrent questions can never together exceed it) and settled to the real usage after.
+ * It belongs to the Slack workspace or Discord guild; a Discord DM (workspace "dm") is charged to a
+ * per-user DM budget of the same size, and a user refused for budget anywhere today is refused in DMs
+ * too, so a DM is no way around a guild's budget.
  */
 export function createLimits(
-  store: Store,
+  state: GuardedState,
   options: LimitOptions,
-  onStoreError: (error: unknown) => void = () => {},
+  logger: Logger,
   now: () => number = Date.now,
 ): Limits {
-  // Limits fail open: when the store is down the bot answers (and says so in the logs) rather than refuse.
-  const count = async (key: string, by: number, ttlMs: number): Promise<number> => {
+  const estimate = options.estimatePromptTokens ?? ((inbound: Inbound) => Array.from(inbound.text).length);
+  const failOpen = (what: string, error: unknown) => {
+    // The guard already counted the failure and logs the outage once; this says what it meant.
+    logger.info({ err: error, limit: what }, "limit not checked: the state is unavailable; answering");
+  };
+  const untilMidnight = (t: number) => Math.max(1, Math.ceil((DAY - (t % DAY)) / 1000));
+  const refusedKey = (inbound: Inbound, day: number) =>
+    `budget-refused:${inbound.platform}:${inbound.user}:${day}`;
+  const exhausted = (t: number) =>
+    new BotError("Daily token budget used up.", "budget_exhausted", { retryAfterSeconds: untilMidnight(t) });
+
+  const rateLimit = async (inbound: Inbound, t: number) => {
+    if (options.perUserPerMinute <= 0) return;
+    const window = Math.floor(t / MINUTE);
+    let asked: number;
     try {
-      return await store.increment(key, by, ttlMs);
+      asked = await state.add(`rate:${inbound.platform}:${inbound.user}:${window}`, 1, MINUTE + GRACE);
     } catch (error) {
-      onStoreError(error);
-      return 0;
+      failOpen("rate", error);
+      return;
+    }
+    if (asked > options.perUserPerMinute) {
+      throw new BotError("Per-user rate limit reached.", "user_rate_limited", {
+        retryAfterSeconds: Math.max(1, Math.ceil((MINUTE - (t % MINUTE)) / 1000)),
+      });
     }
   };
-  const budgetKey = (inbound: Inbound, t: number) =>
-    `budget:${inbound.platform}:${inbound.workspace}:${Math.floor(t / DAY)}`;
+
   return {
     checkAllowed(inbound) {
       const users = options.allowedUsers;
@@ -53,31 +104,53 @@ export function createLimits(
         throw new BotError(`Channel ${inbound.channel} is not allowed.`, "not_allowed");
       }
     },
-    async admit(inbound) {
+
+    async admit(inbound, hint = {}) {
       const t = now();
-      if (options.dailyTokenBudget > 0) {
-        const used = await count(budgetKey(inbound, t), 0, DAY);
-        if (used >= options.dailyTokenBudget) {
-          const resetIn = Math.ceil((DAY - (t % DAY)) / 1000);
-          throw new BotError("Daily token budget used up.", "budget_exhausted", {
-            retryAfterSeconds: resetIn,
-          });
+      await rateLimit(inbound, t);
+      const free: Admission = { reserved: 0, settle: async () => {} };
+      const limit = options.dailyTokenBudget;
+      if (limit <= 0) return free;
+
+      const day = Math.floor(t / DAY);
+      const key = `budget:${inbound.platform}:${budgetScope(inbound)}:${day}`;
+      const ttlMs = DAY - (t % DAY) + GRACE;
+      const amount = Math.max(0, Math.ceil(hint.promptTokens ?? estimate(inbound))) + options.maxAnswerTokens;
+
+      let reserved = 0;
+      try {
+        if (inbound.workspace === "dm" && (await state.get(refusedKey(inbound, day))) !== undefined) {
+          throw exhausted(t);
         }
-      }
-      if (options.perUserPerMinute > 0) {
-        const window = Math.floor(t / MINUTE);
-        const asked = await count(`rate:${inbound.platform}:${inbound.user}:${window}`, 1, MINUTE);
-        if (asked > options.perUserPerMinute) {
-          const retry = Math.ceil((MINUTE - (t % MINUTE)) / 1000);
-          throw new BotError("Per-user rate limit reached.", "user_rate_limited", {
-            retryAfterSeconds: retry,
-          });
+        const result = await state.reserve(key, amount, limit, ttlMs);
+        if (!result.ok) {
+          if (inbound.workspace !== "dm") {
+            await state.set(refusedKey(inbound, day), 1, ttlMs).catch((error) => failOpen("refusal", error));
+          }
+          throw exhausted(t);
         }
+        reserved = amount;
+      } catch (error) {
+        if (error instanceof BotError) throw error;
+        failOpen("budget", error);
       }
-    },
-    async spend(inbound, usage) {
-      if (options.dailyTokenBudget <= 0 || !usage) return;
-      await count(budgetKey(inbound, now()), usage.promptTokens + usage.completionTokens, DAY);
+
+      let settled = false;
+      return {
+        reserved,
+        async settle(usage) {
+          if (settled) return;
+          settled = true;
+          const used = usage ? usage.promptTokens + usage.completionTokens : 0;
+          const correction = used - reserved;
+          if (correction === 0) return;
+          try {
+            await state.add(key, correction, ttlMs);
+          } catch (error) {
+            failOpen("settle", error);
+          }
+        },
+      };
     },
   };
 }

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Bot } from "../core/bot.js";
-import type { Store } from "../core/memory/store.js";
 import type { Metrics } from "../core/metrics.js";
+import type { GuardedState } from "../core/state/guard.js";
 
 export interface Route {
   path: string;
@@ -15,13 +15,14 @@ export interface Readiness {
 }
 
 /**
- * GET /healthz: liveness plus the readiness of each adapter and of the store (200 when every adapter
- * is ready, 503 otherwise; a failing store only degrades: answers go on without memory).
+ * GET /healthz: liveness plus the readiness of each adapter and of the state (200 when every adapter
+ * is ready, 503 otherwise; a failing state only degrades: "degraded" while its calls fail or time out,
+ * answers going on without memory; the guard pings it meanwhile, so "ok" comes back with it).
  * GET /metrics: Prometheus text from prom-client.
  */
 export function opsRoutes(deps: {
   bot: Bot;
-  store: Store;
+  state: GuardedState;
   metrics: Metrics;
   adapters: () => Readiness[];
 }): Route[] {
@@ -34,11 +35,11 @@ export function opsRoutes(deps: {
           deps.adapters().map((a) => [a.name, a.ready() ? "ready" : "starting"]),
         );
         const ready = Object.values(adapters).every((s) => s === "ready");
-        const storeOk = deps.bot.services.memory.healthy();
+        const storeOk = deps.state.healthy();
         const body = {
           status: ready ? (storeOk ? "ok" : "degraded") : "starting",
           adapters,
-          store: { kind: deps.store.kind, healthy: storeOk },
+          store: { kind: deps.state.kind, healthy: storeOk },
           mode: deps.bot.services.answerer.mode,
           inFlight: deps.bot.inFlight(),
         };

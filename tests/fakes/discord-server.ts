@@ -190,7 +190,13 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
       if (on("DELETE", /^\/webhooks\/(\d+)\/([^/]+)\/messages\/@original$/)) return json(res, 204);
       const fetchedUser = on("GET", /^\/users\/(\d+)$/);
       if (fetchedUser)
-        return json(res, 200, { id: fetchedUser[1], username: `user${fetchedUser[1]?.slice(-3)}`, global_name: null, discriminator: "0", avatar: null });
+        return json(res, 200, {
+          id: fetchedUser[1],
+          username: `user${fetchedUser[1]?.slice(-3)}`,
+          global_name: null,
+          discriminator: "0",
+          avatar: null,
+        });
       if (method === "POST" && /^\/interactions\/\d+\/[^/]+\/callback$/.test(path)) return json(res, 204);
       if (on("PATCH", /^\/webhooks\/(\d+)\/([^/]+)\/messages\/@original$/)) {
         const msg = messageObject(CHANNEL_ID, body ?? {});

@@ -95,10 +95,16 @@ export async function startFakeSlack(options: { nativeStreaming?: boolean } = {}
       case "users.info": {
         const id = String(args.user ?? "");
         const name = USER_NAMES[id] ?? `user-${id.toLowerCase()}`;
-        return { ok: true, user: { id, name, real_name: name, profile: { display_name: name, real_name: name } } };
+        return {
+          ok: true,
+          user: { id, name, real_name: name, profile: { display_name: name, real_name: name } },
+        };
       }
       case "conversations.info":
-        return { ok: true, channel: { id: args.channel, name: `chan-${String(args.channel ?? "").toLowerCase()}` } };
+        return {
+          ok: true,
+          channel: { id: args.channel, name: `chan-${String(args.channel ?? "").toLowerCase()}` },
+        };
       case "reactions.add":
         return { ok: true };
       case "conversations.replies":

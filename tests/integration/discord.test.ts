@@ -48,7 +48,7 @@ async function harness(opts: { llm?: boolean; env?: Record<string, string> } = {
   });
   const config = app.config.discord;
   if (!config) throw new Error("discord config missing");
-  const adapter = createDiscordAdapter(app.bot, config, app.store, app.log.logger, { editIntervalMs: 1000 });
+  const adapter = createDiscordAdapter(app.bot, config, app.state, app.log.logger, { editIntervalMs: 1000 });
   await adapter.start();
   await waitFor(() => adapter.ready(), "discord.js ready");
   const h = { discord, llm, adapter, app };
@@ -114,7 +114,7 @@ describe("Discord adapter (real discord.js, fake REST + gateway)", () => {
     const answerId = await waitFor(async () => {
       const id =
         botMessages(h.discord)[0] &&
-        (await h.app.store.keyv.get(`discord:root:${await firstBotMessageId(h.discord)}`))
+        (await h.app.state.get(`botmsg:discord:${await firstBotMessageId(h.discord)}`))
           ? await firstBotMessageId(h.discord)
           : undefined;
       return id;
@@ -187,10 +187,7 @@ describe("Discord adapter (real discord.js, fake REST + gateway)", () => {
     const channel = h.adapter.client.channels.cache.get(CHANNEL_ID);
     if (channel && "messages" in channel) channel.messages.cache.clear();
     h.discord.dispatch("MESSAGE_CREATE", question);
-    await waitFor(
-      () => h.app.log.lines().some((l) => l.msg === "duplicate Discord message ignored"),
-      "dedup",
-    );
+    await waitFor(() => h.app.log.lines().some((l) => l.msg === "duplicate delivery ignored"), "dedup");
     expect(botMessages(h.discord)).toHaveLength(1);
   });
 
@@ -211,9 +208,9 @@ describe("Discord adapter (real discord.js, fake REST + gateway)", () => {
     const h = await harness();
     h.discord.rateLimitOnce(/^\/channels\/\d+\/messages$/, 1);
     h.discord.dispatch("MESSAGE_CREATE", h.discord.message(`<@${BOT_ID}> What is RAG?`));
+    // The 429'd request and its retry (an offline answer is complete at once: one message, with sources).
+    await waitFor(() => botMessages(h.discord).length >= 2, "the retry after the 429", 15_000);
     await waitFor(() => finished(h.discord), "answer", 15_000);
-    const posts = botMessages(h.discord);
-    expect(posts.length).toBeGreaterThanOrEqual(2); // the 429 and the retry
     expect(lastContent(h.discord)).toMatch(/Sources/);
   });
 
@@ -227,8 +224,19 @@ describe("Discord adapter (real discord.js, fake REST + gateway)", () => {
     );
   });
 
-  it("respects the guild and channel allowlists", async () => {
-    const h = await harness({ env: { DISCORD_ALLOWED_CHANNELS: "123" } });
+  it("respects the guild and channel allowlists; a set allowlist covers DMs unless it lists dm", async () => {
+    const closed = await harness({ env: { DISCORD_ALLOWED_CHANNELS: "123" } });
+    closed.discord.dispatch(
+      "MESSAGE_CREATE",
+      closed.discord.message("微调?", { guild_id: undefined, channel_id: DM_CHANNEL_ID }),
+    );
+    closed.discord.dispatch("MESSAGE_CREATE", closed.discord.message(`<@${BOT_ID}> What is RAG?`));
+    await waitFor(
+      () => closed.app.log.lines().filter((l) => l.msg === "not allowed here; not answering").length >= 2,
+      "both refused",
+    );
+    expect(botMessages(closed.discord)).toEqual([]);
+    const h = await harness({ env: { DISCORD_ALLOWED_CHANNELS: "123,dm" } });
     h.discord.dispatch("MESSAGE_CREATE", h.discord.message(`<@${BOT_ID}> What is RAG?`));
     h.discord.dispatch(
       "MESSAGE_CREATE",
@@ -240,9 +248,8 @@ describe("Discord adapter (real discord.js, fake REST + gateway)", () => {
 });
 
 async function firstBotMessageId(d: FakeDiscord): Promise<string | undefined> {
-  // The fake assigns ids on POST; read the id back through the edits that target it.
-  const edit = d.calls.find((c) => c.method === "PATCH" && /^\/channels\/\d+\/messages\/\d+$/.test(c.path));
-  return edit?.path.split("/").at(-1);
+  // The fake assigns ids on POST and records them with the call.
+  return (d.of("POST", /^\/channels\/\d+\/messages$/)[0] as { messageId?: string } | undefined)?.messageId;
 }
 
 describe("splitMessage", () => {

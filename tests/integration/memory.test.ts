@@ -5,16 +5,20 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { createConversationMemory } from "../../src/core/memory/conversations.js";
-import { createStore, type Store } from "../../src/core/memory/store.js";
+import { createConversationMemory, MAX_TURN_CHARS } from "../../src/core/memory/conversations.js";
+import { createState, type GuardedState, guardState, type StateStore } from "../../src/core/state/index.js";
 import type { Turn } from "../../src/core/types.js";
 import { freePort, inbound, memoryLogger, recordingSink, testApp } from "../helpers.js";
 
 const REDIS_URL = process.env.REDIS_URL;
-const options = { ttlSeconds: 3600, maxTurns: 100, timeoutMs: 2000, lockTtlMs: 30_000, lockWaitMs: 30_000 };
+const options = { ttlSeconds: 3600, maxTurns: 100, leaseTtlMs: 10_000, leaseWaitMs: 30_000 };
 const turn = (i: number): Turn => ({ question: `q${i}`, answer: `a${i}`, sources: [], at: i });
 
-async function fiftyConcurrent(store: Store) {
+async function createStore(url: string, raw?: StateStore): Promise<GuardedState> {
+  return guardState(raw ?? (await createState(url)), { timeoutMs: 2000, logger: memoryLogger().logger });
+}
+
+async function fiftyConcurrent(store: GuardedState) {
   const memory = createConversationMemory(store, options, memoryLogger().logger);
   const key = `race-${randomUUID()}`;
   await Promise.all(
@@ -66,6 +70,47 @@ describe("conversation memory on SQLite", () => {
     await new Promise((r) => setTimeout(r, 120));
     expect(await memory.history("k")).toEqual([]);
   });
+
+  it("clips a huge turn before storing it, and says so", async () => {
+    const store = await createStore("memory://");
+    const memory = createConversationMemory(store, options, memoryLogger().logger);
+    const huge = "x".repeat(1024 * 1024);
+    await memory.withConversation("k", async () => ({
+      turn: { question: huge, answer: huge, sources: [], at: 1 },
+      value: 0,
+    }));
+    const [stored] = await memory.history("k");
+    expect(stored?.question.length).toBeLessThan(MAX_TURN_CHARS + 20);
+    expect(stored?.answer.length).toBeLessThan(MAX_TURN_CHARS + 20);
+    expect(stored?.answer).toMatch(/clipped\]$/);
+  });
+
+  it("a failed history read is never an empty history written over the stored one", async () => {
+    const raw = await createState("memory://");
+    const store = await createStore("", raw);
+    const memory = createConversationMemory(store, options, memoryLogger().logger);
+    for (let i = 0; i < 3; i++) await memory.withConversation("k", async () => ({ turn: turn(i), value: 0 }));
+    const list = raw.list.bind(raw);
+    raw.list = async () => {
+      throw new Error("read failed");
+    };
+    const seen = await memory.withConversation("k", async (history, info) => ({
+      turn: turn(3),
+      value: { history, info },
+    }));
+    expect(seen.history).toEqual([]);
+    expect(seen.info.historyAvailable).toBe(false);
+    raw.list = list;
+    expect((await memory.history("k")).map((t) => t.question)).toEqual(["q0", "q1", "q2", "q3"]);
+  });
+
+  it("reset forgets the conversation", async () => {
+    const store = await createStore("memory://");
+    const memory = createConversationMemory(store, options, memoryLogger().logger);
+    await memory.withConversation("k", async () => ({ turn: turn(1), value: 0 }));
+    await memory.reset("k");
+    expect(await memory.history("k")).toEqual([]);
+  });
 });
 
 describe.skipIf(!REDIS_URL)("conversation memory on Redis (REDIS_URL)", () => {
@@ -111,14 +156,13 @@ describe.skipIf(!redisServer)("when the store fails", () => {
       return new Promise<typeof child>((resolve) => setTimeout(() => resolve(child), 300));
     };
     const app = await testApp({ MEMORY_URL: `redis://127.0.0.1:${port}`, MEMORY_TIMEOUT_MS: "300" });
+    const historyOf = (key: string) => app.bot.services.memory.history(key).catch(() => [] as Turn[]);
     // Store down from the start: answers still come.
     const down = recordingSink();
     await app.bot.handle(inbound("What is RAG?", { thread: "down" }), down.sink);
     expect(down.failure).toBeUndefined();
     expect(down.meta?.covered).toBe(true);
-    expect(app.log.lines().some((l) => l.msg === "conversation memory failed; answering without it")).toBe(
-      true,
-    );
+    expect(app.log.lines().some((l) => l.msg === "history unavailable; answering without it")).toBe(true);
     expect(await app.metrics.registry.getSingleMetricAsString("memobot_memory_store_failures_total")).toMatch(
       / [1-9]/,
     );
@@ -130,7 +174,7 @@ describe.skipIf(!redisServer)("when the store fails", () => {
       let history: Turn[] = [];
       for (let i = 0; i < 40 && history.length === 0; i++) {
         await app.bot.handle(inbound("What is a token?", { thread: "up" }), recordingSink().sink);
-        history = await app.bot.services.memory.history("cli:local:c1:up");
+        history = await historyOf("cli:local:c1:up");
         if (history.length === 0) await new Promise((r) => setTimeout(r, 250));
       }
       expect(history.length).toBeGreaterThan(0);

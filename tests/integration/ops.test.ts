@@ -194,8 +194,13 @@ describe("limits", () => {
   it("a daily token budget per workspace stops LLM answers once used up", async () => {
     const llm = await startFakeOpenAI();
     cleanups.push(() => llm.close());
+    // Each question reserves its most cost first: knowledge 200 + history 0 + question 12 + answer 100
+    // = 312 tokens, which fits in 400 once; after the first answer's real usage it no longer does.
     const app = await testApp({
-      DAILY_TOKEN_BUDGET: "100",
+      DAILY_TOKEN_BUDGET: "400",
+      KNOWLEDGE_TOKEN_BUDGET: "200",
+      HISTORY_TOKEN_BUDGET: "0",
+      MAX_ANSWER_TOKENS: "100",
       OPENAI_API_KEY: "sk-x-0000000000000",
       OPENAI_BASE_URL: llm.url,
     });
@@ -211,13 +216,17 @@ describe("limits", () => {
     expect(elsewhere.failure).toBeUndefined();
   });
 
-  it("allowlists of users and channels", async () => {
+  it("allowlists of users and channels: messages get silence, commands a private refusal", async () => {
     const app = await testApp({ ALLOWED_USERS: "u1,u2", ALLOWED_CHANNELS: "c1" });
     const outsider = recordingSink();
     await app.bot.handle(inbound("What is RAG?", { user: "u9" }), outsider.sink);
-    expect(outsider.failure?.error.code).toBe("not_allowed");
+    expect(outsider.failure).toBeUndefined();
+    expect(outsider.text).toBe("");
     const elsewhere = recordingSink();
-    await app.bot.handle(inbound("What is RAG?", { channel: "c9" }), elsewhere.sink);
+    await app.bot.handle(
+      inbound("What is RAG?", { platform: "slack", channel: "c9", kind: "command", command: "ask" }),
+      elsewhere.sink,
+    );
     expect(elsewhere.failure?.error.code).toBe("not_allowed");
     const ok = recordingSink();
     await app.bot.handle(inbound("What is RAG?"), ok.sink);

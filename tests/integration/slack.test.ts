@@ -2,11 +2,11 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createSlackAdapter, type SlackAdapter } from "../../src/adapters/slack/adapter.js";
-import type { Store } from "../../src/core/memory/store.js";
 import { projectRoot } from "../../src/core/paths.js";
+import type { StateStore } from "../../src/core/state/types.js";
 import { type FakeOpenAI, startFakeOpenAI } from "../fakes/openai-server.js";
 import { type FakeSlack, sendSigned, startFakeSlack, TEAM_ID } from "../fakes/slack-server.js";
-import { brokenStore, freePort, testApp, waitFor } from "../helpers.js";
+import { brokenState, freePort, testApp, waitFor } from "../helpers.js";
 
 const SECRET = "test-signing-secret";
 const fixture = (name: string) =>
@@ -35,7 +35,7 @@ async function harness(
     llm?: boolean;
     socket?: boolean;
     env?: Record<string, string>;
-    store?: Store;
+    state?: StateStore;
   } = {},
 ): Promise<Harness> {
   const slack = await startFakeSlack({ nativeStreaming: opts.native ?? true });
@@ -57,11 +57,11 @@ async function harness(
         : {}),
       ...opts.env,
     },
-    opts.store ? { store: opts.store } : {},
+    opts.state ? { state: opts.state } : {},
   );
   const config = app.config.slack;
   if (!config) throw new Error("slack config missing");
-  const adapter = createSlackAdapter(app.bot, config, app.store, app.log.logger, {
+  const adapter = createSlackAdapter(app.bot, config, app.state, app.log.logger, {
     port,
     editIntervalMs: 1000,
   });
@@ -205,7 +205,7 @@ describe("Slack adapter (real Bolt, fake Slack Web API)", () => {
     await sendSigned(h.url, JSON.stringify(asMessage), { secret: SECRET });
     await waitFor(() => answered(h.slack), "answer");
     await waitFor(
-      () => h.app.log.lines().filter((l) => l.msg === "duplicate Slack delivery ignored").length >= 1,
+      () => h.app.log.lines().filter((l) => l.msg === "duplicate delivery ignored").length >= 1,
       "dedup",
     );
     expect(h.slack.of("chat.postMessage")).toHaveLength(1);
@@ -238,7 +238,10 @@ describe("Slack adapter (real Bolt, fake Slack Web API)", () => {
     await waitFor(() => answered(h.slack), "answer");
     const post = h.slack.of("chat.postMessage")[0];
     expect(post?.args).toMatchObject({ channel: "C2147483705" });
-    expect(String(post?.args.text)).toContain("> What is a token?");
+    // The question is echoed with who asked; the fallback text is plain (no Markdown quote marker).
+    expect(String(post?.args.text)).toContain("What is a token? — asked by @");
+    const final = h.slack.of("chat.update").at(-1);
+    expect(JSON.stringify(final?.args.blocks)).toContain("> What is a token?");
     expect(finalText(h.slack)).toMatch(/token/);
   });
 
@@ -267,16 +270,18 @@ describe("Slack adapter (real Bolt, fake Slack Web API)", () => {
 
   it("when the store is down, a mention is still answered and the failure is logged", async () => {
     const h = await harness({
-      store: await brokenStore(),
+      state: await brokenState(),
       env: { RATE_LIMIT_PER_MINUTE: "5", MEMORY_TIMEOUT_MS: "200" },
     });
     await sendSigned(h.url, event(), { secret: SECRET });
     await waitFor(() => answered(h.slack), "answer");
     expect(finalText(h.slack)).toMatch(/RAG/);
     const messages = h.app.log.lines().map((l) => l.msg);
-    expect(messages).toContain("dedup store unavailable; answering without the duplicate check");
-    expect(messages).toContain("limit counters unavailable; answering without them");
-    expect(messages).toContain("conversation memory failed; answering without it");
+    expect(messages).toContain("dedup unavailable; answering without the duplicate check");
+    expect(messages).toContain("limit not checked: the state is unavailable; answering");
+    expect(messages).toContain("history unavailable; answering without it");
+    // The outage is logged once, not once per call.
+    expect(messages.filter((m) => String(m).startsWith("state store unavailable"))).toHaveLength(1);
   });
 
   it("an LLM failure replaces the placeholder with a clear error", async () => {
@@ -306,7 +311,11 @@ describe("Slack adapter (real Bolt, fake Slack Web API)", () => {
   });
 
   it("splits a long answer into messages at paragraph limits without cutting anything", async () => {
-    const h = await harness({ llm: true, native: false });
+    const h = await harness({
+      llm: true,
+      native: false,
+      env: { MAX_ANSWER_CHARS: "40000", MAX_ANSWER_TOKENS: "32000" },
+    });
     const paragraphs = Array.from({ length: 40 }, (_, i) => `Paragraph ${i} ${"word ".repeat(120)}[14]`);
     h.llm?.behave({ reply: () => paragraphs.map((p) => `${p}\n\n`) });
     await sendSigned(h.url, event(), { secret: SECRET });
@@ -372,7 +381,7 @@ describe("Slack adapter (real Bolt, fake Slack Web API)", () => {
     });
     expect(res.status).toBe(200);
     await waitFor(() => h.slack.of("response_url")[0], "thanks");
-    expect(await h.app.store.keyv.get("feedback:v1:U061F7AUR")).toMatchObject({ vote: "up" });
+    expect(await h.app.state.get("feedback:slack:v1:U061F7AUR")).toMatchObject({ vote: "up" });
   });
 
   it("works in Socket Mode through apps.connections.open", async () => {

@@ -185,12 +185,24 @@ export function createDiscordAdapter(
         return createDiscordReply(
           {
             first: async (content) =>
-              (await interaction.followUp({ content, allowedMentions: NO_MENTIONS, flags: MessageFlags.Ephemeral })).id,
+              (
+                await interaction.followUp({
+                  content,
+                  allowedMentions: NO_MENTIONS,
+                  flags: MessageFlags.Ephemeral,
+                })
+              ).id,
             edit: async (id, content) => {
               await interaction.webhook.editMessage(id, { content, allowedMentions: NO_MENTIONS });
             },
             more: async (content) =>
-              (await interaction.followUp({ content, allowedMentions: NO_MENTIONS, flags: MessageFlags.Ephemeral })).id,
+              (
+                await interaction.followUp({
+                  content,
+                  allowedMentions: NO_MENTIONS,
+                  flags: MessageFlags.Ephemeral,
+                })
+              ).id,
           },
           { editIntervalMs, logger: log, header: opts.header },
         );

@@ -73,7 +73,9 @@ export function createDiscordReply(
       const body = neutralize("discord", (meta.text || text).trim());
       const footer = [
         sourcesLine(meta.sources),
-        meta.kind === "answer" && meta.forgettable ? "-# Reply “reset” to make me forget this conversation." : "",
+        meta.kind === "answer" && meta.forgettable
+          ? "-# Reply “reset” to make me forget this conversation."
+          : "",
       ]
         .filter(Boolean)
         .join("\n");

@@ -126,7 +126,9 @@ export function createSlackAdapter(
     user: async (id) => {
       const res = await client.users.info({ user: id });
       const profile = res.user?.profile;
-      return profile?.display_name || profile?.real_name || res.user?.real_name || res.user?.name || undefined;
+      return (
+        profile?.display_name || profile?.real_name || res.user?.real_name || res.user?.name || undefined
+      );
     },
     channel: async (id) => (await client.conversations.info({ channel: id })).channel?.name || undefined,
   });
@@ -156,7 +158,9 @@ export function createSlackAdapter(
   };
 
   /** A reply only the asker sees (slash commands' information, refusals, usage). */
-  const privateReply = (respond: (m: { response_type: "ephemeral"; text: string }) => Promise<unknown>): ReplySink => {
+  const privateReply = (
+    respond: (m: { response_type: "ephemeral"; text: string }) => Promise<unknown>,
+  ): ReplySink => {
     let text = "";
     return {
       write: (d) => {
@@ -166,19 +170,32 @@ export function createSlackAdapter(
         await respond({ response_type: "ephemeral", text: meta.text || text });
       },
       fail: async (_e, message) => {
-        await respond({ response_type: "ephemeral", text: `${text ? `${text}\n\n` : ""}:warning: ${message}` });
+        await respond({
+          response_type: "ephemeral",
+          text: `${text ? `${text}\n\n` : ""}:warning: ${message}`,
+        });
       },
       sent: () => [],
     };
   };
 
-  const messageTransport = (client: WebClient, inbound: Inbound, message: SlackMessage, botUserId?: string): Transport => ({
+  const messageTransport = (
+    client: WebClient,
+    inbound: Inbound,
+    message: SlackMessage,
+    botUserId?: string,
+  ): Transport => ({
     self: { userId: botUserId },
     names: names(client),
     open: (opts: OpenReply) => {
       // In a channel the answer goes in the message's thread (starting one); a DM is answered in place.
       const threadTs = message.thread_ts ?? (inbound.isDirect && !inbound.assistant ? undefined : message.ts);
-      const { reply, begun } = threadReply(client, inbound, { channel: message.channel, threadTs }, opts.header);
+      const { reply, begun } = threadReply(
+        client,
+        inbound,
+        { channel: message.channel, threadTs },
+        opts.header,
+      );
       begun.catch((error: unknown) => log.warn({ err: error }, "could not post the placeholder"));
       return reply;
     },
@@ -276,7 +293,12 @@ export function createSlackAdapter(
           open: (opts) => {
             if (opts.visibility === "private") return privateReply(respond);
             // A slash-command question is answered in the channel, as a message whose thread continues it.
-            const { reply, begun } = threadReply(client, inbound, { channel: payload.channel_id }, opts.header);
+            const { reply, begun } = threadReply(
+              client,
+              inbound,
+              { channel: payload.channel_id },
+              opts.header,
+            );
             begun.catch(async (error: unknown) => {
               log.warn({ err: error }, "cannot post in the channel");
               await respond({
@@ -295,7 +317,13 @@ export function createSlackAdapter(
   app.action(/^memo_feedback_(up|down)$/, async ({ ack, body, action, respond }) => {
     await ack();
     const vote = (action as { action_id: string }).action_id.endsWith("up") ? "up" : "down";
-    const b = body as { user?: { id?: string }; team?: { id?: string }; channel?: { id?: string }; container?: { message_ts?: string; thread_ts?: string }; trigger_id?: string };
+    const b = body as {
+      user?: { id?: string };
+      team?: { id?: string };
+      channel?: { id?: string };
+      container?: { message_ts?: string; thread_ts?: string };
+      trigger_id?: string;
+    };
     const inbound: Inbound = {
       platform: "slack",
       kind: "action",
@@ -310,14 +338,24 @@ export function createSlackAdapter(
     await respond({
       response_type: "ephemeral",
       replace_original: false,
-      text: recorded === "not_allowed" ? "This bot isn't enabled for you or this channel." : "Thanks for the feedback!",
+      text:
+        recorded === "not_allowed"
+          ? "This bot isn't enabled for you or this channel."
+          : "Thanks for the feedback!",
     }).catch(() => {});
   });
 
   // "Forget this thread" under an answer: the reset command, in that thread, as the person who clicked.
   app.action("memo_forget", async ({ ack, body, respond, client, context }) => {
     await ack();
-    const b = body as { user?: { id?: string; username?: string }; team?: { id?: string }; channel?: { id?: string }; container?: { message_ts?: string; thread_ts?: string }; trigger_id?: string; message?: { ts?: string; thread_ts?: string } };
+    const b = body as {
+      user?: { id?: string; username?: string };
+      team?: { id?: string };
+      channel?: { id?: string };
+      container?: { message_ts?: string; thread_ts?: string };
+      trigger_id?: string;
+      message?: { ts?: string; thread_ts?: string };
+    };
     const channel = b.channel?.id ?? "-";
     const inbound: Inbound = {
       platform: "slack",

@@ -100,7 +100,8 @@ export function answerMessages(
   const last = messages.at(-1);
   if (last) {
     if (extras.sources.length > 0) last.blocks.push(sourcesContext(extras.sources));
-    if (extras.feedback !== undefined || extras.forget) last.blocks.push(feedbackActions(extras.feedback, extras.forget === true));
+    if (extras.feedback !== undefined || extras.forget)
+      last.blocks.push(feedbackActions(extras.feedback, extras.forget === true));
   }
   return messages;
 }

@@ -52,7 +52,9 @@ const fallback = (markdown: string) => {
  * The final render splits the whole answer into messages at paragraph boundaries (nothing is cut); the
  * last carries the sources and the buttons. A failure keeps what was shown and ends it with the notice.
  */
-export function createSlackReply(options: SlackReplyOptions): ReplySink & { begin(): Promise<void>; ts(): string | undefined } {
+export function createSlackReply(
+  options: SlackReplyOptions,
+): ReplySink & { begin(): Promise<void>; ts(): string | undefined } {
   const { client, channel, logger } = options;
   let mode: "native" | "update" = options.native && options.threadTs ? "native" : "update";
   let ts: string | undefined;
@@ -118,7 +120,10 @@ export function createSlackReply(options: SlackReplyOptions): ReplySink & { begi
       await appendUpTo(target);
     } catch (error) {
       if (streaming || !NATIVE_UNSUPPORTED.has(errorCode(error))) throw error;
-      logger.info({ error: errorCode(error) }, "Slack native streaming unavailable here; editing messages instead");
+      logger.info(
+        { error: errorCode(error) },
+        "Slack native streaming unavailable here; editing messages instead",
+      );
       options.onNativeUnsupported?.();
       mode = "update";
       // Show what has streamed so far at once, in the placeholder if there is one.
@@ -154,7 +159,9 @@ export function createSlackReply(options: SlackReplyOptions): ReplySink & { begi
   /** Posts (or fills the open message with) the final messages; the last carries sources and buttons. */
   const finish = async (markdown: string, meta: ReplyMeta | undefined) => {
     const feedback =
-      meta?.kind === "answer" && (ts ?? interim) ? JSON.stringify({ ts: ts ?? interim, mode: meta.mode }).slice(0, 150) : undefined;
+      meta?.kind === "answer" && (ts ?? interim)
+        ? JSON.stringify({ ts: ts ?? interim, mode: meta.mode }).slice(0, 150)
+        : undefined;
     const extras = { sources: meta?.sources ?? [], feedback, forget: meta?.forgettable === true };
     if (mode === "native" && streaming && ts) {
       // The stream holds the first message's worth; the rest continues in the thread.
@@ -164,7 +171,12 @@ export function createSlackReply(options: SlackReplyOptions): ReplySink & { begi
       const last = more.length === 0 ? answerExtras(extras) : [];
       await client.chat.stopStream({ channel, ts, ...(last.length ? { blocks: last as never } : {}) });
       for (const message of more) {
-        const res = await client.chat.postMessage({ channel, thread_ts: options.threadTs ?? ts, text: message.text, blocks: message.blocks as never });
+        const res = await client.chat.postMessage({
+          channel,
+          thread_ts: options.threadTs ?? ts,
+          text: message.text,
+          blocks: message.blocks as never,
+        });
         track(res.ts);
       }
       return;
@@ -178,12 +190,22 @@ export function createSlackReply(options: SlackReplyOptions): ReplySink & { begi
       ts = target;
       track(ts);
     } else {
-      const res = await client.chat.postMessage({ channel, ...where(), text: first.text, blocks: first.blocks as never });
+      const res = await client.chat.postMessage({
+        channel,
+        ...where(),
+        text: first.text,
+        blocks: first.blocks as never,
+      });
       ts = res.ts;
       track(ts);
     }
     for (const message of more) {
-      const res = await client.chat.postMessage({ channel, thread_ts: options.threadTs ?? ts ?? "", text: message.text, blocks: message.blocks as never });
+      const res = await client.chat.postMessage({
+        channel,
+        thread_ts: options.threadTs ?? ts ?? "",
+        text: message.text,
+        blocks: message.blocks as never,
+      });
       track(res.ts);
     }
   };
@@ -199,9 +221,17 @@ export function createSlackReply(options: SlackReplyOptions): ReplySink & { begi
           // Native streams start with the first text; meanwhile show the assistant status where there is
           // one, or else a placeholder that the stream replaces.
           try {
-            await client.assistant.threads.setStatus({ channel_id: channel, thread_ts: options.threadTs, status: "is thinking…" });
+            await client.assistant.threads.setStatus({
+              channel_id: channel,
+              thread_ts: options.threadTs,
+              status: "is thinking…",
+            });
           } catch {
-            const res = await client.chat.postMessage({ channel, thread_ts: options.threadTs, text: options.placeholder });
+            const res = await client.chat.postMessage({
+              channel,
+              thread_ts: options.threadTs,
+              text: options.placeholder,
+            });
             interim = res.ts;
           }
         }
@@ -225,15 +255,21 @@ export function createSlackReply(options: SlackReplyOptions): ReplySink & { begi
       await began.catch(() => {});
       const notice = neutralize("slack", `:warning: ${message}`);
       const shown = neutralize("slack", text.trim());
-      await finish(withHeader(shown ? `${shown}\n\n${notice}` : notice), undefined).catch(async (err: unknown) => {
-        logger.warn({ err }, "could not end the answer with the error; posting it instead");
-        await client.chat.postMessage({ channel, ...where(), text: plainText(notice) });
-      });
+      await finish(withHeader(shown ? `${shown}\n\n${notice}` : notice), undefined).catch(
+        async (err: unknown) => {
+          logger.warn({ err }, "could not end the answer with the error; posting it instead");
+          await client.chat.postMessage({ channel, ...where(), text: plainText(notice) });
+        },
+      );
     },
   };
 }
 
-function answerExtras(extras: { sources: ReplyMeta["sources"]; feedback?: string | undefined; forget?: boolean }) {
+function answerExtras(extras: {
+  sources: ReplyMeta["sources"];
+  feedback?: string | undefined;
+  forget?: boolean;
+}) {
   return [
     ...(extras.sources.length > 0 ? [sourcesContext(extras.sources)] : []),
     ...(extras.feedback || extras.forget ? [feedbackActions(extras.feedback, extras.forget === true)] : []),

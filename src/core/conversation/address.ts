@@ -151,7 +151,9 @@ export function asksSomething(query: string): boolean {
   if (/[??]/.test(text)) return true;
   if (EN_QUESTION_START.test(text)) return true;
   if (/\b(?:please|pls|plz)\b/i.test(text) && /\p{L}{3,}/u.test(text)) return true;
-  if (/\b(?:i (?:don'?t|do not) (?:get|understand)|i'?m (?:confused|not sure)|i wonder|wondering)\b/i.test(text))
+  if (
+    /\b(?:i (?:don'?t|do not) (?:get|understand)|i'?m (?:confused|not sure)|i wonder|wondering)\b/i.test(text)
+  )
     return true;
   return ZH_QUESTION.test(text);
 }
@@ -160,7 +162,9 @@ export function decide(f: AddressFacts): Decision {
   const ack = isAcknowledgement(f.query) && !f.hasFiles && !f.commandWord;
   if (f.direct) return { act: "answer", why: "direct message" };
   if (f.mentionsBot) {
-    return ack ? { act: "acknowledge", why: "mention that only acknowledges" } : { act: "answer", why: "mention" };
+    return ack
+      ? { act: "acknowledge", why: "mention that only acknowledges" }
+      : { act: "answer", why: "mention" };
   }
   if (f.followups === "mention") return { act: "ignore", why: "THREAD_FOLLOWUPS=mention and no mention" };
   if (f.replyToBot) {
@@ -170,8 +174,10 @@ export function decide(f: AddressFacts): Decision {
   }
   if (!f.inBotThread) return { act: "ignore", why: "not addressed to the bot" };
   if (f.mentionsOthers) return { act: "ignore", why: "thread message that mentions someone else" };
-  if (!f.participant) return { act: "ignore", why: "thread message from someone who has not talked with the bot" };
+  if (!f.participant)
+    return { act: "ignore", why: "thread message from someone who has not talked with the bot" };
   if (ack) return { act: "acknowledge", why: "thread acknowledgement" };
-  if (!f.commandWord && !asksSomething(f.query)) return { act: "ignore", why: "thread message that asks nothing" };
+  if (!f.commandWord && !asksSomething(f.query))
+    return { act: "ignore", why: "thread message that asks nothing" };
   return { act: "answer", why: "follow-up in the bot's thread" };
 }

@@ -123,11 +123,15 @@ async function discordTokens(raw: string, self: Self, names: Names): Promise<Tok
       if (t.kind !== "text") return [t];
       const parts: Token[] = [];
       let at = 0;
-      for (const m of t.value.matchAll(/\[([^\]]+)\]\(<?(https?:\/\/[^\s)>]+)>?\)|<?(https?:\/\/[^\s<>]+)>?/g)) {
+      for (const m of t.value.matchAll(
+        /\[([^\]]+)\]\(<?(https?:\/\/[^\s)>]+)>?\)|<?(https?:\/\/[^\s<>]+)>?/g,
+      )) {
         parts.push({ kind: "text", value: t.value.slice(at, m.index) });
         at = m.index + m[0].length;
         parts.push(
-          m[1] ? { kind: "link", shown: m[1], label: true } : { kind: "link", shown: m[3] ?? "", label: false },
+          m[1]
+            ? { kind: "link", shown: m[1], label: true }
+            : { kind: "link", shown: m[3] ?? "", label: false },
         );
       }
       parts.push({ kind: "text", value: t.value.slice(at) });
@@ -198,12 +202,12 @@ export async function normalizeMessage(
       case "other":
         mentionsOthers = true;
         text += t.shown;
-        query += " \u0000 ";
+        query += " \u2063 ";
         break;
       case "broadcast":
         mentionsOthers = true;
         text += " ";
-        query += " \u0000 ";
+        query += " \u2063 ";
         break;
       case "channel":
         text += t.shown;
@@ -221,8 +225,8 @@ export async function normalizeMessage(
   }
   // "cc @bob, @carol" / "cc:" around removed mentions: not part of the question.
   query = query
-    .replace(/\b(?:cc|fyi|ping)\b:?(?:[\s,]*\u0000)+/gi, " ")
+    .replace(/\b(?:cc|fyi|ping)\b:?(?:[\s,]*\u2063)+/gi, " ")
     .replace(/(?:^|\s)(?:cc|fyi)\s*:?\s*$/i, " ")
-    .replace(/\u0000/g, " ");
+    .replace(/\u2063/g, " ");
   return { text: tidy(text), query: tidy(query), mentionsBot, mentionsOthers };
 }

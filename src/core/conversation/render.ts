@@ -12,7 +12,10 @@ export function neutralize(platform: Platform, text: string): string {
   let out = text
     // Slack: <!here> <!channel> <!everyone>, <!subteam^…|@team>, <@U…>, <@U…|name>
     .replace(/<!(here|channel|everyone)(?:\|[^>]*)?>/gi, `@${WJ}$1`)
-    .replace(/<!subteam\^[^>|]*(?:\|@?([^>]*))?>/gi, (_m, label: string | undefined) => `@${WJ}${label || "team"}`)
+    .replace(
+      /<!subteam\^[^>|]*(?:\|@?([^>]*))?>/gi,
+      (_m, label: string | undefined) => `@${WJ}${label || "team"}`,
+    )
     .replace(/<@[UW][A-Z0-9]+\|([^>]+)>/g, `@${WJ}$1`)
     .replace(/<@[UW][A-Z0-9]+>/g, `@${WJ}someone`)
     // Discord: <@id>, <@!id>, <@&role>

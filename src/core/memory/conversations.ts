@@ -1,125 +1,171 @@
 import type { Logger } from "../log.js";
+import type { GuardedState } from "../state/guard.js";
 import type { Turn } from "../types.js";
-import type { Store } from "./store.js";
 
 export interface MemoryOptions {
   ttlSeconds: number;
   maxTurns: number;
-  /** How long one store operation may take before the bot goes on without memory. */
-  timeoutMs: number;
-  /** Replicas: how long a conversation lock lives if its holder dies, and how long to wait for one. */
-  lockTtlMs: number;
-  lockWaitMs: number;
+  /** Replicas: a conversation lease lives this long unless renewed, so a dead holder frees it soon. */
+  leaseTtlMs: number;
+  /** How long a message waits for another replica's lease before it is answered without it. */
+  leaseWaitMs: number;
+  /** Stored question and answer are each clipped to this many characters. */
+  maxTurnChars?: number;
+}
+
+export interface ConversationInfo {
+  /** False when the history could not be read (state down): the answer goes on without it. */
+  historyAvailable: boolean;
+  /** Whether this replica holds the conversation's lease (always false on a state no one shares). */
+  leased: boolean;
 }
 
 export interface ConversationMemory {
   /**
-   * Runs `fn` with the conversation's history while holding its lock, so that messages in one
-   * conversation are answered in order and none of their turns is lost. The turn `fn` returns is
-   * appended; `undefined` (a failed answer) stores nothing.
+   * Runs `fn` with the conversation's history, one message at a time per conversation (in this
+   * process by a local queue; across replicas by a renewed lease). The turn `fn` returns is appended
+   * to the stored history, never written over it; `undefined` (a failed answer) stores nothing.
    */
   withConversation<T>(
     key: string,
-    fn: (history: Turn[]) => Promise<{ turn?: Turn | undefined; value: T }>,
+    fn: (history: Turn[], info: ConversationInfo) => Promise<{ turn?: Turn | undefined; value: T }>,
   ): Promise<T>;
+  /** The stored turns, oldest first. Throws `StateUnavailable` when they cannot be read. */
   history(key: string): Promise<Turn[]>;
+  /** Forgets the conversation. Throws `StateUnavailable` when the state is down. */
   reset(key: string): Promise<void>;
-  /** False after a store operation failed, until one succeeds again. */
+  /** False after a state call failed, until one succeeds again. */
   healthy(): boolean;
 }
 
-class StoreTimeout extends Error {}
+export const MAX_TURN_CHARS = 4_000;
+const MAX_SOURCES = 20;
+const CLIPPED = " […clipped]";
+
+/** A turn as stored: question and answer clipped (and marked) so one huge turn cannot bloat the state. */
+export function clipTurn(turn: Turn, maxChars = MAX_TURN_CHARS): Turn {
+  const clip = (text: string) => {
+    const chars = Array.from(text);
+    return chars.length <= maxChars ? text : chars.slice(0, maxChars).join("") + CLIPPED;
+  };
+  return {
+    question: clip(turn.question),
+    answer: clip(turn.answer),
+    sources: turn.sources.slice(0, MAX_SOURCES).map((s) => s.slice(0, 200)),
+    at: turn.at,
+  };
+}
 
 export function createConversationMemory(
-  store: Store,
+  state: GuardedState,
   options: MemoryOptions,
   logger: Logger,
-  onFailure: (operation: string) => void = () => {},
 ): ConversationMemory {
-  const locks = new Map<string, Promise<unknown>>();
-  let ok = true;
+  const queues = new Map<string, Promise<unknown>>();
   const ttlMs = options.ttlSeconds * 1000;
-  const keyOf = (key: string) => `conv:${key}`;
-
-  const guarded = async <T>(operation: string, fn: () => Promise<T>, fallback: T): Promise<T> => {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const result = await Promise.race([
-        fn(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new StoreTimeout(`store ${operation} timed out`)),
-            options.timeoutMs,
-          );
-        }),
-      ]);
-      if (!ok) logger.info({ store: store.kind }, "conversation memory is back");
-      ok = true;
-      return result;
-    } catch (error) {
-      ok = false;
-      onFailure(operation);
-      logger.warn(
-        { err: error, store: store.kind, operation },
-        "conversation memory failed; answering without it",
-      );
-      return fallback;
-    } finally {
-      clearTimeout(timer);
-    }
-  };
+  const historyKey = (key: string) => `history:${key}`;
+  const leaseKey = (key: string) => `conversation:${key}`;
 
   /**
-   * Replicas sharing Redis also lock the conversation there (SET NX with a TTL, so a crashed holder
-   * frees it). Without the store, the local lock alone orders this process's messages.
+   * Replicas sharing the state take the conversation's lease, waiting at most `leaseWaitMs` for another
+   * holder; a holder that died stops renewing, so its lease is gone within `leaseTtlMs`. Without the
+   * lease (state down, or still held elsewhere) the answer goes on: turns are appended, so none is lost.
    */
-  const acquire = async (key: string): Promise<boolean> => {
-    if (!store.shared) return false;
-    const deadline = Date.now() + options.lockWaitMs;
+  const acquire = async (key: string): Promise<string | undefined> => {
+    if (!state.shared) return undefined;
+    const deadline = Date.now() + options.leaseWaitMs;
+    let pause = 20;
     for (;;) {
-      const got = await guarded("lock", () => store.claim(`lock:${key}`, options.lockTtlMs), null);
-      if (got === null) return false; // store down: go on without memory, and without its lock
-      if (got) return true;
-      if (Date.now() > deadline) {
-        logger.warn({ key }, "conversation lock still held elsewhere; answering without waiting longer");
-        return false;
+      let token: string | undefined;
+      try {
+        token = await state.acquireLease(leaseKey(key), options.leaseTtlMs);
+      } catch {
+        return undefined; // the guard logged it; answer without the lease
       }
-      await new Promise((r) => setTimeout(r, 25));
+      if (token) return token;
+      if (Date.now() >= deadline) {
+        logger.warn(
+          { conversation: key, waitedMs: options.leaseWaitMs },
+          "conversation lease still held elsewhere; answering without it",
+        );
+        return undefined;
+      }
+      await new Promise((r) => setTimeout(r, pause + Math.random() * pause));
+      pause = Math.min(pause * 2, 250);
     }
   };
 
-  const load = (key: string) =>
-    guarded("get", async () => (await store.keyv.get<Turn[]>(keyOf(key))) ?? [], [] as Turn[]);
+  /** Renews the lease while the answer runs; stops when it is lost or the answer ends. */
+  const renew = (key: string, token: string) => {
+    const every = Math.max(50, Math.floor(options.leaseTtlMs / 3));
+    let stopped = false;
+    const timer = setInterval(() => {
+      if (stopped) return;
+      state.extendLease(leaseKey(key), token, options.leaseTtlMs).then(
+        (kept) => {
+          if (!kept && !stopped) {
+            stopped = true;
+            clearInterval(timer);
+            logger.warn({ conversation: key }, "conversation lease lost while answering");
+          }
+        },
+        () => {}, // the guard logged it; try again next time
+      );
+    }, every);
+    timer.unref();
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  };
+
+  const run = async <T>(
+    key: string,
+    fn: (history: Turn[], info: ConversationInfo) => Promise<{ turn?: Turn | undefined; value: T }>,
+  ): Promise<T> => {
+    const token = await acquire(key);
+    const stopRenewing = token ? renew(key, token) : () => {};
+    try {
+      let history: Turn[] = [];
+      let historyAvailable = true;
+      try {
+        history = await state.list<Turn>(historyKey(key));
+      } catch {
+        historyAvailable = false;
+        logger.info({ conversation: key }, "history unavailable; answering without it");
+      }
+      const { turn, value } = await fn(history, { historyAvailable, leased: token !== undefined });
+      if (turn) {
+        try {
+          await state.append(historyKey(key), clipTurn(turn, options.maxTurnChars), {
+            maxItems: options.maxTurns,
+            ttlMs,
+          });
+        } catch {
+          logger.warn({ conversation: key }, "turn not stored: the state is unavailable");
+        }
+      }
+      return value;
+    } finally {
+      stopRenewing();
+      if (token) await state.releaseLease(leaseKey(key), token).catch(() => {});
+    }
+  };
 
   return {
-    healthy: () => ok,
-    history: load,
-    async reset(key) {
-      await guarded("delete", () => store.keyv.delete(keyOf(key)), false);
-    },
+    healthy: () => state.healthy(),
+    history: (key) => state.list<Turn>(historyKey(key)),
+    reset: (key) => state.delete(historyKey(key)),
     withConversation(key, fn) {
-      const previous = locks.get(key) ?? Promise.resolve();
-      const run = previous.then(async () => {
-        const held = await acquire(key);
-        try {
-          const history = await load(key);
-          const { turn, value } = await fn(history);
-          if (turn) {
-            const turns = [...history, turn].slice(-options.maxTurns);
-            await guarded("set", () => store.keyv.set(keyOf(key), turns, ttlMs), false);
-          }
-          return value;
-        } finally {
-          if (held) await guarded("unlock", () => store.release(`lock:${key}`), undefined);
-        }
-      });
-      const settled = run.catch(() => {});
-      locks.set(key, settled);
-      // Forget the lock once nobody waits behind it, so idle conversations cost nothing.
+      // This process answers one conversation's messages in the order they came.
+      const previous = queues.get(key) ?? Promise.resolve();
+      const result = previous.then(() => run(key, fn));
+      const settled = result.catch(() => {});
+      queues.set(key, settled);
       void settled.then(() => {
-        if (locks.get(key) === settled) locks.delete(key);
+        if (queues.get(key) === settled) queues.delete(key);
       });
-      return run;
+      return result;
     },
   };
 }

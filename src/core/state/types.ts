@@ -12,6 +12,7 @@ export interface StateStore {
   get<T>(key: string): Promise<T | undefined>;
   /** Sets a value; `ttlMs` omitted or 0 keeps it until deleted. */
   set(key: string, value: unknown, ttlMs?: number): Promise<void>;
+  /** Deletes what is stored at `key`: its value and its list. */
   delete(key: string): Promise<void>;
   /** Sets `key` only when it is absent: true for the first caller only (dedup, claims). */
   setIfAbsent(key: string, value: unknown, ttlMs: number): Promise<boolean>;
@@ -37,12 +38,7 @@ export interface StateStore {
    * Adds `amount` only if the counter stays at or under `limit`, atomically: reservations for budgets.
    * Returns whether it was added and the counter's value afterwards.
    */
-  reserve(
-    key: string,
-    amount: number,
-    limit: number,
-    ttlMs: number,
-  ): Promise<{ ok: boolean; value: number }>;
+  reserve(key: string, amount: number, limit: number, ttlMs: number): Promise<{ ok: boolean; value: number }>;
 
   /** A cheap round trip, for health checks. */
   ping(): Promise<void>;
