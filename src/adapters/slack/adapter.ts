@@ -15,6 +15,7 @@ import type { Store } from "../../core/memory/store.js";
 import type { Inbound } from "../../core/types.js";
 import { firstDelivery } from "../shared/dedup.js";
 import { neutralizeMentions } from "./format.js";
+import { guardSlackRequests } from "./receiver.js";
 import { createSlackReply } from "./reply.js";
 
 type SlackConfig = NonNullable<Config["slack"]>;
@@ -96,6 +97,9 @@ export function createSlackAdapter(
         // Acknowledge first, answer after: Slack's 3-second deadline never waits for the LLM.
         processBeforeResponse: false,
       });
+  // Signed bodies that are not objects and timestamps from the future stop before Bolt (see receiver.ts).
+  if (receiver instanceof HTTPReceiver)
+    guardSlackRequests(receiver, { signingSecret: config.signingSecret ?? "", logger });
   const app = new App({
     token: config.botToken,
     receiver,
