@@ -7,7 +7,7 @@ import { askOnce } from "./adapters/cli/terminal.js";
 import { createApp } from "./app.js";
 import { loadConfig } from "./config.js";
 import { isBotError } from "./core/errors.js";
-import { createLogger } from "./core/log.js";
+import { createLogger, secretValues } from "./core/log.js";
 
 const USAGE = `memo-bot — answers questions about LLMs from "My Break down LLM Memo"
 
@@ -57,7 +57,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     verb === "chat" || verb === "ask" || (verb === "" && !env.SLACK_BOT_TOKEN && !env.DISCORD_TOKEN);
   // In the terminal, logs would drown the answers: warnings only, unless LOG_LEVEL says otherwise.
   const config = loadConfig(terminal ? { ...env, LOG_LEVEL: env.LOG_LEVEL ?? "warn" } : env);
-  const logger = createLogger(config.logLevel);
+  // Masked in every line: the configured keys and tokens themselves, whatever their shape.
+  const logger = createLogger(config.logLevel, undefined, { secrets: secretValues(config) });
 
   if (terminal) {
     const app = await createApp(config, logger);
