@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import dotenv from "dotenv";
 import { runChat } from "./adapters/cli/chat.js";
+import { watchOutput } from "./adapters/cli/pipe.js";
 import { askOnce } from "./adapters/cli/terminal.js";
 import { createApp } from "./app.js";
 import { loadConfig } from "./config.js";
@@ -61,25 +62,33 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   const logger = createLogger(config.logLevel, undefined, { secrets: secretValues(config) });
 
   if (terminal) {
+    // `memo-bot chat | head`: when the reader goes away, stop quietly (exit 0) instead of dying of EPIPE.
+    const stdout = watchOutput(process.stdout);
+    const stderr = watchOutput(process.stderr, () => {});
     const app = await createApp(config, logger);
     try {
       if (verb === "ask") {
-        return await askOnce(
+        const code = await askOnce(
           app.bot,
           words.join(" "),
           { json: values.json ?? false, conversation: values.conversation, user: username() },
-          process.stdout,
-          process.stderr,
+          stdout,
+          stderr,
         );
+        return stdout.closed() ? 0 : code;
       }
       await runChat(app.bot, {
         input: process.stdin,
-        output: process.stdout,
-        errors: process.stderr,
+        output: stdout,
+        errors: stderr,
+        signal: stdout.signal,
+        flushed: stdout.flushed,
         interactive: process.stdin.isTTY === true,
         conversation: values.conversation,
         user: username(),
       });
+      // The reader went away mid-input: stop reading too, so that nothing keeps the process alive.
+      if (stdout.closed()) process.stdin.destroy();
       return 0;
     } finally {
       await app.close();
