@@ -13,7 +13,12 @@ const root = projectRoot();
 async function runWithClosedStdout(args: string[], input: string) {
   const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "src", "main.ts"), ...args], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", MEMORY_URL: "memory://", RATE_LIMIT_PER_MINUTE: "0" },
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "/tmp",
+      MEMORY_URL: "memory://",
+      RATE_LIMIT_PER_MINUTE: "0",
+    },
   });
   let stderr = "";
   let firstBytes = false;
@@ -24,11 +29,14 @@ async function runWithClosedStdout(args: string[], input: string) {
     firstBytes = true;
     child.stdout.destroy();
   });
-  const exit = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  let closed: { code: number | null } | undefined;
+  child.on("close", (code) => {
+    closed = { code };
+  });
   child.stdin.on("error", () => {}); // it may stop reading before the end of the input
   child.stdin.end(input);
-  const code = await waitFor(async () => ({ code: await exit }), "the CLI to exit", 30_000);
-  return { code: code.code, stderr, firstBytes };
+  const { code } = await waitFor(() => closed, "the CLI to exit", 20_000);
+  return { code, stderr, firstBytes };
 }
 
 describe("a closed stdout ends the CLI quietly (issue #11: 15b)", () => {
