@@ -49,6 +49,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     runners.push({
       name: "discord",
       ready: discord.ready,
+      state: discord.state,
       start: discord.start,
       stop: discord.stop,
       neededByAnswers: true,

@@ -14,6 +14,7 @@ import type { Logger } from "../../core/log.js";
 import type { Store } from "../../core/memory/store.js";
 import type { Inbound } from "../../core/types.js";
 import { firstDelivery } from "../shared/dedup.js";
+import { watchDiscordConnection } from "./connection.js";
 import { createDiscordReply, type DiscordTarget } from "./reply.js";
 
 type DiscordConfig = NonNullable<Config["discord"]>;
@@ -31,6 +32,8 @@ export interface DiscordAdapter {
   start(): Promise<void>;
   stop(): Promise<void>;
   ready(): boolean;
+  /** The gateway connection's state, for /healthz (see connection.ts). */
+  state(): string;
 }
 
 const ROOT_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -71,6 +74,7 @@ export function createDiscordAdapter(
     ...(config.apiUrl ? { rest: { api: config.apiUrl } } : {}),
   });
   let ready = false;
+  const connection = watchDiscordConnection(client, logger);
 
   const allowed = (guildId: string | null, channelId: string) =>
     (config.allowedGuilds.length === 0 || guildId === null || config.allowedGuilds.includes(guildId)) &&
@@ -204,12 +208,14 @@ export function createDiscordAdapter(
 
   return {
     client,
-    ready: () => ready,
+    ready: () => ready && connection.ready(),
+    state: connection.state,
     async start() {
-      await client.login(config.token);
+      await connection.login(config.token);
     },
     async stop() {
       ready = false;
+      connection.stop();
       await client.destroy();
     },
   };
