@@ -38,6 +38,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     runners.push({
       name: "slack",
       ready: slack.ready,
+      state: slack.state,
       start: slack.start,
       stop: slack.stop,
       neededByAnswers: false,

@@ -14,6 +14,7 @@ import type { Logger } from "../../core/log.js";
 import type { Store } from "../../core/memory/store.js";
 import type { Inbound } from "../../core/types.js";
 import { firstDelivery } from "../shared/dedup.js";
+import { watchSocketMode } from "./connection.js";
 import { neutralizeMentions } from "./format.js";
 import { guardSlackRequests } from "./receiver.js";
 import { createSlackReply } from "./reply.js";
@@ -35,6 +36,8 @@ export interface SlackAdapter {
   start(): Promise<void>;
   stop(): Promise<void>;
   ready(): boolean;
+  /** Socket Mode's connection state, for /healthz (see connection.ts). */
+  state(): string;
 }
 
 const THREAD_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -100,6 +103,8 @@ export function createSlackAdapter(
   // Signed bodies that are not objects and timestamps from the future stop before Bolt (see receiver.ts).
   if (receiver instanceof HTTPReceiver)
     guardSlackRequests(receiver, { signingSecret: config.signingSecret ?? "", logger });
+  const socket =
+    receiver instanceof SocketModeReceiver ? watchSocketMode(receiver.client, logger) : undefined;
   const app = new App({
     token: config.botToken,
     receiver,
@@ -332,7 +337,8 @@ export function createSlackAdapter(
 
   return {
     app,
-    ready: () => started,
+    ready: () => started && (socket?.ready() ?? true),
+    state: () => socket?.state() ?? (started ? "ready" : "starting"),
     async start() {
       await app.start(options.port);
       started = true;
