@@ -3,11 +3,12 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import dotenv from "dotenv";
 import { runChat } from "./adapters/cli/chat.js";
+import { watchOutput } from "./adapters/cli/pipe.js";
 import { askOnce } from "./adapters/cli/terminal.js";
 import { createApp } from "./app.js";
 import { loadConfig } from "./config.js";
 import { isBotError } from "./core/errors.js";
-import { createLogger } from "./core/log.js";
+import { createLogger, secretValues } from "./core/log.js";
 
 const USAGE = `memo-bot — answers questions about LLMs from "My Break down LLM Memo"
 
@@ -57,28 +58,37 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     verb === "chat" || verb === "ask" || (verb === "" && !env.SLACK_BOT_TOKEN && !env.DISCORD_TOKEN);
   // In the terminal, logs would drown the answers: warnings only, unless LOG_LEVEL says otherwise.
   const config = loadConfig(terminal ? { ...env, LOG_LEVEL: env.LOG_LEVEL ?? "warn" } : env);
-  const logger = createLogger(config.logLevel);
+  // Masked in every line: the configured keys and tokens themselves, whatever their shape.
+  const logger = createLogger(config.logLevel, undefined, { secrets: secretValues(config) });
 
   if (terminal) {
+    // `memo-bot chat | head`: when the reader goes away, stop quietly (exit 0) instead of dying of EPIPE.
+    const stdout = watchOutput(process.stdout);
+    const stderr = watchOutput(process.stderr, () => {});
     const app = await createApp(config, logger);
     try {
       if (verb === "ask") {
-        return await askOnce(
+        const code = await askOnce(
           app.bot,
           words.join(" "),
           { json: values.json ?? false, conversation: values.conversation, user: username() },
-          process.stdout,
-          process.stderr,
+          stdout,
+          stderr,
         );
+        return stdout.closed() ? 0 : code;
       }
       await runChat(app.bot, {
         input: process.stdin,
-        output: process.stdout,
-        errors: process.stderr,
+        output: stdout,
+        errors: stderr,
+        signal: stdout.signal,
+        flushed: stdout.flushed,
         interactive: process.stdin.isTTY === true,
         conversation: values.conversation,
         user: username(),
       });
+      // The reader went away mid-input: stop reading too, so that nothing keeps the process alive.
+      if (stdout.closed()) process.stdin.destroy();
       return 0;
     } finally {
       await app.close();

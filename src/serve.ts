@@ -5,6 +5,7 @@ import type { Logger } from "./core/log.js";
 import { createMetrics } from "./core/metrics.js";
 import { startHeapTrim } from "./ops/heap-trim.js";
 import { opsRoutes, type Readiness, startRouteServer } from "./ops/routes.js";
+import { armShutdownDeadline } from "./ops/shutdown.js";
 
 export interface Service {
   app: App;
@@ -37,6 +38,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     runners.push({
       name: "slack",
       ready: slack.ready,
+      state: slack.state,
       start: slack.start,
       stop: slack.stop,
       neededByAnswers: false,
@@ -48,6 +50,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     runners.push({
       name: "discord",
       ready: discord.ready,
+      state: discord.state,
       start: discord.start,
       stop: discord.stop,
       neededByAnswers: true,
@@ -99,15 +102,20 @@ export async function serve(config: Config, logger: Logger): Promise<number> {
     return 1;
   }
   const service = await startService(config, logger);
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      logger.info({ signal }, "signal received");
-      service.stop().then(resolve, resolve);
-    };
-    process.once("SIGTERM", onSignal);
-    process.once("SIGINT", onSignal);
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once("SIGTERM", resolve);
+    process.once("SIGINT", resolve);
   });
+  logger.info({ signal }, "signal received");
+  // The process ends within the grace period + 5 s whatever still runs (an SDK retrying into an outage).
+  const deadline = armShutdownDeadline({
+    graceSeconds: config.shutdownGraceSeconds,
+    logger,
+    pending: () => ({ inFlight: service.app.bot.inFlight() }),
+  });
+  await service.stop().catch((err) => logger.error({ err }, "shutdown failed"));
   // A shard spawned by `memo-bot shard` holds an IPC channel to its supervisor, which would keep it alive.
   if (process.connected) process.disconnect();
+  deadline.stopped(0);
   return 0;
 }

@@ -24,14 +24,37 @@ export async function shard(config: Config, logger: Logger, script: string): Pro
     respawn: true,
   });
   manager.on("shardCreate", (s) => logger.info({ shard: s.id }, "shard launched"));
-  await manager.spawn();
+  try {
+    await manager.spawn();
+  } catch (err) {
+    // A shard that Discord refused (bad token, intents) stays up but never becomes ready; respawning it
+    // would only be refused again, at once and forever. Stop them all and say so.
+    logger.error({ err }, "a shard did not become ready (its log says why); stopping every shard");
+    manager.respawn = false;
+    for (const s of manager.shards.values()) s.kill();
+    process.exit(1);
+  }
   await new Promise<void>((resolve) => {
     const stop = () => {
-      // Each shard drains its answers on SIGTERM; the supervisor waits for them, then leaves.
+      // Each shard drains its answers on SIGTERM (and ends itself within the grace period + 5 s); the
+      // supervisor waits for them, then leaves. A shard leaving now is not respawned.
+      manager.respawn = false;
       const exits = [...manager.shards.values()].map(
         (s) => new Promise<void>((done) => (s.process ? s.process.once("exit", () => done()) : done())),
       );
       for (const s of manager.shards.values()) s.process?.kill("SIGTERM");
+      setTimeout(
+        () => {
+          const left = [...manager.shards.values()].filter((s) => s.process?.exitCode === null);
+          logger.warn(
+            { shards: left.map((s) => s.id) },
+            "shards still running after the deadline; killing them",
+          );
+          for (const s of left) s.process?.kill("SIGKILL");
+          process.exit(1);
+        },
+        (config.shutdownGraceSeconds + 8) * 1000,
+      ).unref();
       void Promise.all(exits).then(() => resolve());
     };
     process.once("SIGTERM", stop);

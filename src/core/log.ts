@@ -1,4 +1,5 @@
 import { pino } from "pino";
+import type { Config } from "../config.js";
 
 export type Logger = pino.Logger;
 
@@ -36,9 +37,63 @@ export function maskSecrets(text: string): string {
   return SECRET_PATTERNS.reduce((s, re) => s.replace(re, "[redacted]"), text);
 }
 
+/** Shorter configured values are not masked: they would hide ordinary words and the secret is weak anyway. */
+const MIN_SECRET_LENGTH = 8;
+
+/**
+ * The configured secret values, as they may appear in a log line: as set, and JSON-escaped (pino writes
+ * JSON) and URL-encoded where that differs. Patterns miss secrets with no recognizable shape (an Azure
+ * key is 32 hex characters), so the values themselves are masked too.
+ */
+export function secretValues(config: Config): string[] {
+  const values = [
+    config.llm?.apiKey,
+    config.slack?.botToken,
+    config.slack?.signingSecret,
+    config.slack?.appToken,
+    config.discord?.token,
+    memoryPassword(config.memory.url),
+  ];
+  const forms = new Set<string>();
+  for (const value of values) {
+    if (!value || value.length < MIN_SECRET_LENGTH) continue;
+    forms.add(value);
+    forms.add(JSON.stringify(value).slice(1, -1));
+    forms.add(encodeURIComponent(value));
+  }
+  // Longest first, so that a secret containing another is masked whole.
+  return [...forms].sort((a, b) => b.length - a.length);
+}
+
+/** The password in a Redis URL (`redis://:password@host`, `redis://user:password@host`), decoded. */
+function memoryPassword(url: string): string | undefined {
+  try {
+    const password = new URL(url).password;
+    return password ? decodeURIComponent(password) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Masks every occurrence of the given values, then the secret-looking patterns. */
+export function secretMasker(values: readonly string[]): (text: string) => string {
+  const known = values.filter((v) => v.length >= MIN_SECRET_LENGTH);
+  return (text) => {
+    let out = text;
+    for (const value of known) if (out.includes(value)) out = out.split(value).join("[redacted]");
+    return maskSecrets(out);
+  };
+}
+
+export interface LoggerOptions {
+  /** Configured secret values (see secretValues) masked wherever they appear in a line. */
+  secrets?: readonly string[];
+}
+
 export function createLogger(
   level: string,
   destination: pino.DestinationStream | NodeJS.WritableStream = pino.destination(2),
+  options: LoggerOptions = {},
 ): Logger {
   return pino(
     {
@@ -46,8 +101,9 @@ export function createLogger(
       base: { app: "memo-bot" },
       redact: { paths: REDACT_PATHS, censor: "[redacted]" },
       hooks: {
-        // Errors and free text can carry a token (an SDK error echoing a header, say): mask the final line.
-        streamWrite: maskSecrets,
+        // Errors and free text can carry a token (an SDK error echoing a header or a provider's 401 echoing
+        // the key): mask the configured values and the secret-looking patterns in the final line.
+        streamWrite: secretMasker(options.secrets ?? []),
       },
     },
     destination as pino.DestinationStream,

@@ -12,6 +12,8 @@ export interface Route {
 export interface Readiness {
   name: string;
   ready(): boolean;
+  /** What to call it when not ready ("reconnecting", "failed", …); "starting" without it. */
+  state?(): string;
 }
 
 /**
@@ -32,12 +34,19 @@ export function opsRoutes(deps: {
       method: ["GET"],
       handler: (_req, res) => {
         const adapters = Object.fromEntries(
-          deps.adapters().map((a) => [a.name, a.ready() ? "ready" : "starting"]),
+          deps.adapters().map((a) => [a.name, a.ready() ? "ready" : notReady(a)]),
         );
         const ready = Object.values(adapters).every((s) => s === "ready");
         const storeOk = deps.state.healthy();
         const body = {
-          status: ready ? (storeOk ? "ok" : "degraded") : "starting",
+          // Not ready: "starting" at first, "unavailable" once an adapter lost its connection or was refused.
+          status: ready
+            ? storeOk
+              ? "ok"
+              : "degraded"
+            : Object.values(adapters).every((s) => s === "ready" || s === "starting")
+              ? "starting"
+              : "unavailable",
           adapters,
           store: { kind: deps.state.kind, healthy: storeOk },
           mode: deps.bot.services.answerer.mode,
@@ -57,6 +66,12 @@ export function opsRoutes(deps: {
       },
     },
   ];
+}
+
+/** An adapter that is not ready says why; one whose connection is up but that is not ready yet is starting. */
+function notReady(adapter: Readiness): string {
+  const state = adapter.state?.();
+  return state && state !== "ready" ? state : "starting";
 }
 
 /** A plain HTTP server for the routes, when no Slack HTTP receiver is there to carry them. */

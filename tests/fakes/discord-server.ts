@@ -59,6 +59,14 @@ export interface FakeDiscord {
   ): Record<string, unknown>;
   /** The next REST responses to a path matching `pattern` get HTTP 429 with this retry_after. */
   rateLimitOnce(pattern: RegExp, retryAfterSeconds: number): void;
+  /** Closes every open gateway connection with this close code (Discord's side of an outage or a kick). */
+  dropConnections(code: number): void;
+  /** While set, a new gateway connection is closed with this code as soon as it opens (null: accept again). */
+  refuseConnections(code: number | null): void;
+  /** While set, an IDENTIFY is answered by closing with this code (4004 bad token, 4014 disallowed intents). */
+  rejectIdentify(code: number | null): void;
+  /** Gateway connections opened so far (reconnects included). */
+  connections(): number;
   close(): Promise<void>;
 }
 
@@ -71,6 +79,10 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
   const identifies: Record<string, unknown>[] = [];
   let seq = 0;
   let identifyPayload: Record<string, unknown> | undefined;
+  const open = new Set<WebSocket>();
+  let refuseWith: number | null = null;
+  let rejectIdentifyWith: number | null = null;
+  let connectionCount = 0;
   let beats = 0;
   let markReady: () => void = () => {};
   const readyPromise = new Promise<void>((resolve) => {
@@ -218,16 +230,34 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
 
   const wss = new WebSocketServer({ server });
   wss.on("connection", (ws) => {
-    ws.on("close", () => shards.delete(ws));
+    connectionCount++;
+    open.add(ws);
+    ws.on("close", () => {
+      shards.delete(ws);
+      open.delete(ws);
+    });
+    if (refuseWith !== null) {
+      ws.close(refuseWith, "refused by the fake");
+      return;
+    }
     ws.send(JSON.stringify({ op: 10, d: { heartbeat_interval: 41_250 }, s: null, t: null }));
     ws.on("message", (data) => {
       const payload = JSON.parse(data.toString()) as { op: number; d: unknown };
       if (payload.op === 1) {
         beats++;
         ws.send(JSON.stringify({ op: 11, d: null, s: null, t: null }));
+      } else if (payload.op === 6) {
+        // RESUME after a dropped connection: the session goes on where it was (the fake resumes shard 0 only).
+        shards.set(ws, 0);
+        seq++;
+        ws.send(JSON.stringify({ op: 0, t: "RESUMED", s: seq, d: {} }));
       } else if (payload.op === 2) {
         identifyPayload = payload.d as Record<string, unknown>;
         identifies.push(identifyPayload);
+        if (rejectIdentifyWith !== null) {
+          ws.close(rejectIdentifyWith, "identify rejected by the fake");
+          return;
+        }
         const [shardId, shardCount] = (identifyPayload.shard as [number, number] | undefined) ?? [0, 1];
         shards.set(ws, shardId);
         const sendOn = (t: string, d: unknown) => {
@@ -386,8 +416,18 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
     rateLimitOnce(pattern, retryAfterSeconds) {
       limits.push({ pattern, retryAfter: retryAfterSeconds });
     },
+    dropConnections(code) {
+      for (const ws of open) ws.close(code, "dropped by the fake");
+    },
+    refuseConnections(code) {
+      refuseWith = code;
+    },
+    rejectIdentify(code) {
+      rejectIdentifyWith = code;
+    },
+    connections: () => connectionCount,
     async close() {
-      for (const ws of shards.keys()) ws.terminate();
+      for (const ws of open) ws.terminate();
       wss.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -14,6 +14,8 @@ export interface FakeBehaviour {
   mode: "ok" | "status" | "hang" | "cut" | "error-event";
   status?: number;
   retryAfter?: number;
+  /** For "status": the error message in the body (providers echo the key they were given in a 401). */
+  errorMessage?: string;
   /** Delay before the first chunk, ms. */
   firstTokenMs?: number;
   /** Delay between chunks, ms. */
@@ -103,7 +105,7 @@ export async function startFakeOpenAI(initial: Partial<FakeBehaviour> = {}): Pro
       res.end(
         JSON.stringify({
           error: {
-            message: status === 429 ? "Rate limit reached" : "Internal error",
+            message: b.errorMessage ?? (status === 429 ? "Rate limit reached" : "Internal error"),
             type: "server_error",
             code: null,
           },

@@ -28,6 +28,8 @@ export interface FakeSlack {
   /** Socket Mode: send an envelope to every connected client; resolves with the client's ack. */
   sendEnvelope(type: string, payload: unknown): Promise<Record<string, unknown>>;
   socketConnected(): boolean;
+  /** Socket Mode: drops every open socket, as Slack does when a connection dies. */
+  dropSockets(): void;
   close(): Promise<void>;
 }
 
@@ -173,6 +175,9 @@ export async function startFakeSlack(options: { nativeStreaming?: boolean } = {}
       limited.set(method, retryAfterSeconds);
     },
     socketConnected: () => sockets.size > 0,
+    dropSockets() {
+      for (const s of sockets) s.terminate();
+    },
     sendEnvelope(type, payload) {
       const envelope_id = randomUUID();
       const acked = new Promise<Record<string, unknown>>((resolve) => pendingAcks.set(envelope_id, resolve));

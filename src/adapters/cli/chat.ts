@@ -9,6 +9,10 @@ export interface ChatOptions {
   interactive: boolean;
   conversation?: string | undefined;
   user: string;
+  /** Ends the chat when aborted (stdout's reader went away: `memo-bot chat | head`). */
+  signal?: AbortSignal;
+  /** Waits until the output has taken what was written (backpressure; see pipe.ts). */
+  flushed?: () => Promise<void>;
 }
 
 /**
@@ -24,11 +28,14 @@ export async function runChat(bot: Bot, options: ChatOptions): Promise<void> {
     );
   }
   const rl = createInterface({ input: options.input, terminal: false });
+  const stop = () => rl.close();
+  options.signal?.addEventListener("abort", stop, { once: true });
   const prompt = () => {
     if (interactive) output.write("\n› ");
   };
   prompt();
   for await (const raw of rl) {
+    if (options.signal?.aborted) break;
     const line = raw.trim();
     if (line === "/quit" || line === "/exit") break;
     if (line === "") {
@@ -39,8 +46,10 @@ export async function runChat(bot: Bot, options: ChatOptions): Promise<void> {
       cliInbound(line, options.conversation, options.user),
       terminalSink(output, options.errors),
     );
+    await options.flushed?.();
     prompt();
   }
+  options.signal?.removeEventListener("abort", stop);
   rl.close();
-  if (interactive) output.write("\n");
+  if (interactive && !options.signal?.aborted) output.write("\n");
 }

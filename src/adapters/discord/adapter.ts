@@ -13,6 +13,7 @@ import type { Bot } from "../../core/bot.js";
 import type { Logger } from "../../core/log.js";
 import type { StateStore } from "../../core/state/types.js";
 import type { Inbound, OpenReply, ReplySink, Transport } from "../../core/types.js";
+import { watchDiscordConnection } from "./connection.js";
 import { createDiscordReply, type DiscordTarget } from "./reply.js";
 
 type DiscordConfig = NonNullable<Config["discord"]>;
@@ -26,6 +27,8 @@ export interface DiscordAdapterOptions {
 
 export interface DiscordAdapter {
   client: Client;
+  /** The gateway connection's state, for /healthz (see connection.ts). */
+  state(): string;
   start(): Promise<void>;
   stop(): Promise<void>;
   ready(): boolean;
@@ -60,6 +63,7 @@ export function createDiscordAdapter(
     ...(config.apiUrl ? { rest: { api: config.apiUrl } } : {}),
   });
   let ready = false;
+  const connection = watchDiscordConnection(client, logger);
 
   const self = (guildId: string | null) => {
     const me = client.user;
@@ -228,12 +232,14 @@ export function createDiscordAdapter(
 
   return {
     client,
-    ready: () => ready,
+    ready: () => ready && connection.ready(),
+    state: connection.state,
     async start() {
-      await client.login(config.token);
+      await connection.login(config.token);
     },
     async stop() {
       ready = false;
+      connection.stop();
       await client.destroy();
     },
   };

@@ -13,6 +13,8 @@ import type { Bot } from "../../core/bot.js";
 import type { Logger } from "../../core/log.js";
 import type { StateStore } from "../../core/state/types.js";
 import type { Inbound, OpenReply, ReplySink, Transport } from "../../core/types.js";
+import { watchSocketMode } from "./connection.js";
+import { guardSlackRequests } from "./receiver.js";
 import { createSlackReply } from "./reply.js";
 
 type SlackConfig = NonNullable<Config["slack"]>;
@@ -27,6 +29,8 @@ export interface SlackAdapterOptions {
 
 export interface SlackAdapter {
   app: App;
+  /** Socket Mode's connection state, for /healthz (see connection.ts). */
+  state(): string;
   start(): Promise<void>;
   stop(): Promise<void>;
   ready(): boolean;
@@ -99,6 +103,11 @@ export function createSlackAdapter(
         // Acknowledge first, answer after: Slack's 3-second deadline never waits for the LLM.
         processBeforeResponse: false,
       });
+  // Signed bodies that are not objects and timestamps from the future stop before Bolt (see receiver.ts).
+  if (receiver instanceof HTTPReceiver)
+    guardSlackRequests(receiver, { signingSecret: config.signingSecret ?? "", logger });
+  const socket =
+    receiver instanceof SocketModeReceiver ? watchSocketMode(receiver.client, logger) : undefined;
   const app = new App({
     token: config.botToken,
     receiver,
@@ -378,7 +387,8 @@ export function createSlackAdapter(
 
   return {
     app,
-    ready: () => started,
+    ready: () => started && (socket?.ready() ?? true),
+    state: () => socket?.state() ?? (started ? "ready" : "starting"),
     async start() {
       await app.start(options.port);
       started = true;

@@ -1,0 +1,92 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.js";
+import { startService } from "../../src/serve.js";
+import { type FakeDiscord, startFakeDiscord } from "../fakes/discord-server.js";
+import { freePort, memoryLogger, waitFor } from "../helpers.js";
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
+});
+
+async function discordService(setup: (fake: FakeDiscord) => void = () => {}) {
+  const discord = await startFakeDiscord();
+  cleanups.push(() => discord.close());
+  setup(discord);
+  const port = await freePort();
+  const config = loadConfig({
+    MEMORY_URL: "memory://",
+    DISCORD_TOKEN: "MTAw.G.fault-token",
+    DISCORD_API_URL: discord.apiUrl,
+    PORT: String(port),
+  });
+  const log = memoryLogger();
+  const service = await startService(config, log.logger);
+  cleanups.push(() => service.stop());
+  const health = async () => {
+    const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+    return {
+      status: res.status,
+      body: (await res.json()) as { status: string; adapters: Record<string, string> },
+    };
+  };
+  const logged = (msg: string) => log.lines().filter((l) => l.msg === msg);
+  return { discord, health, log, logged };
+}
+
+describe("Discord readiness follows the gateway (issue #11: 12)", () => {
+  it("/healthz is 503 while the gateway is down and 200 after, with one log line each way", async () => {
+    const s = await discordService();
+    await waitFor(async () => (await s.health()).status === 200, "ready");
+    expect(s.logged("Discord gateway connected")).toHaveLength(1);
+
+    // The gateway goes away: the connection is closed with 4000 and new ones are refused for a while.
+    s.discord.refuseConnections(4000);
+    s.discord.dropConnections(4000);
+    const down = await waitFor(async () => {
+      const h = await s.health();
+      return h.status === 503 ? h : undefined;
+    }, "503 while down");
+    expect(down.body).toMatchObject({ status: "unavailable", adapters: { discord: "reconnecting" } });
+    // discord.js retries twice a second meanwhile; the outage is logged once, with the close code.
+    const before = s.discord.connections();
+    await waitFor(() => s.discord.connections() >= before + 2, "reconnect attempts");
+    expect((await s.health()).status).toBe(503);
+    const lost = s.logged("Discord gateway connection lost; reconnecting");
+    expect(lost).toHaveLength(1);
+    expect(lost[0]).toMatchObject({ level: 40, code: 4000 });
+
+    s.discord.refuseConnections(null);
+    const up = await waitFor(async () => {
+      const h = await s.health();
+      return h.status === 200 ? h : undefined;
+    }, "200 after");
+    expect(up.body).toMatchObject({ status: "ok", adapters: { discord: "ready" } });
+    const back = s.logged("Discord gateway connected again");
+    expect(back).toHaveLength(1);
+    expect(back[0]).toMatchObject({ level: 30, how: "resumed" });
+    expect(s.logged("Discord gateway connection lost; reconnecting")).toHaveLength(1);
+  });
+
+  it.each([
+    [4004, /DISCORD_TOKEN/],
+    [4014, /Message Content/],
+  ])(
+    "a login refused with %i is logged as an error saying what to fix, and not retried",
+    async (code, hint) => {
+      const s = await discordService((fake) => fake.rejectIdentify(code));
+      // The service started anyway (other adapters and /healthz go on), reporting Discord as failed.
+      const h = await s.health();
+      expect(h.status).toBe(503);
+      expect(h.body).toMatchObject({ status: "unavailable", adapters: { discord: "failed" } });
+      const errors = s.log.lines().filter((l) => l.level === 50);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({ code });
+      expect(String(errors[0]?.msg)).toMatch(hint);
+      // No retry loop: a while later there was still exactly one IDENTIFY.
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(s.discord.identifies()).toHaveLength(1);
+      expect(s.discord.connections()).toBe(1);
+    },
+  );
+});

@@ -1,0 +1,88 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { createSlackAdapter, type SlackAdapter } from "../../src/adapters/slack/adapter.js";
+import { projectRoot } from "../../src/core/paths.js";
+import { type FakeSlack, sendSigned, startFakeSlack } from "../fakes/slack-server.js";
+import { freePort, testApp, waitFor } from "../helpers.js";
+
+const SECRET = "fault-signing-secret";
+const mention = readFileSync(
+  path.join(projectRoot(), "tests", "fixtures", "slack", "app_mention.json"),
+  "utf8",
+);
+const FORM = "application/x-www-form-urlencoded";
+
+let open: { adapter: SlackAdapter; slack: FakeSlack; close: () => Promise<void> } | undefined;
+afterEach(async () => {
+  await open?.adapter.stop();
+  await open?.slack.close();
+  await open?.close();
+  open = undefined;
+});
+
+async function slackBot() {
+  const slack = await startFakeSlack();
+  const app = await testApp({
+    SLACK_BOT_TOKEN: "xoxb-fault-token-1234567890",
+    SLACK_SIGNING_SECRET: SECRET,
+    SLACK_API_URL: slack.apiUrl,
+  });
+  const port = await freePort();
+  const adapter = createSlackAdapter(
+    app.bot,
+    app.config.slack as NonNullable<typeof app.config.slack>,
+    app.state,
+    app.log.logger,
+    {
+      port,
+    },
+  );
+  await adapter.start();
+  open = { adapter, slack, close: () => app.close() };
+  return { slack, app, url: `http://127.0.0.1:${port}/slack/events` };
+}
+
+describe("Slack HTTP requests Bolt mishandles (issue #11: 10, 13)", () => {
+  it("answers 400 to signed bodies that are not objects, and goes on answering", async () => {
+    const bot = await slackBot();
+    // Each of these, correctly signed, used to end the process inside Bolt's HTTPReceiver.
+    const cases: [string, string][] = [
+      ["null", "application/json"],
+      ["payload=null", FORM],
+      ["42", "application/json"],
+      ['"text"', "application/json"],
+      ["payload=%5B%5D", FORM],
+    ];
+    for (const [body, contentType] of cases) {
+      const res = await sendSigned(bot.url, body, { secret: SECRET, contentType });
+      expect(res.status, body).toBe(400);
+    }
+    // Unsigned, the same body is still Bolt's business: 401.
+    expect((await sendSigned(bot.url, "null", { secret: SECRET, badSignature: true })).status).toBe(401);
+    expect(bot.app.log.lines().filter((l) => String(l.msg).includes("body is not an object"))).toHaveLength(
+      cases.length,
+    );
+
+    // The process lived: a normal mention is still answered.
+    expect((await sendSigned(bot.url, mention, { secret: SECRET })).status).toBe(200);
+    await waitFor(() => bot.slack.of("chat.stopStream").length > 0, "the answer");
+  });
+
+  it("rejects a request timestamped more than 5 minutes in the future, like a stale one", async () => {
+    const bot = await slackBot();
+    const now = Math.floor(Date.now() / 1000);
+    const future = await sendSigned(bot.url, mention, { secret: SECRET, timestamp: now + 6 * 60 });
+    expect(future.status).toBe(401);
+    const stale = await sendSigned(bot.url, mention, { secret: SECRET, timestamp: now - 6 * 60 });
+    expect(stale.status).toBe(401);
+    // A little clock skew is fine.
+    const skewed = await sendSigned(bot.url, mention, { secret: SECRET, timestamp: now + 60 });
+    expect(skewed.status).toBe(200);
+    await waitFor(() => bot.slack.of("chat.stopStream").length > 0, "the answer");
+    expect(bot.slack.of("chat.startStream")).toHaveLength(1);
+    expect(bot.app.log.lines().some((l) => String(l.msg).includes("in the future"))).toBe(true);
+    // Health and metrics still pass through Bolt's routing.
+    expect((await fetch(bot.url.replace("/slack/events", "/nowhere"))).status).toBe(404);
+  });
+});

@@ -1,0 +1,56 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.js";
+import { startService } from "../../src/serve.js";
+import { startFakeSlack } from "../fakes/slack-server.js";
+import { freePort, memoryLogger, waitFor } from "../helpers.js";
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
+});
+
+describe("Slack Socket Mode readiness follows the socket (issue #11: 12)", () => {
+  it("/healthz is 503 while the socket is down and 200 once it reconnected, with a log line each way", async () => {
+    const slack = await startFakeSlack();
+    cleanups.push(() => slack.close());
+    const port = await freePort();
+    const log = memoryLogger();
+    const service = await startService(
+      loadConfig({
+        MEMORY_URL: "memory://",
+        SLACK_BOT_TOKEN: "xoxb-socket-token-1234567890",
+        SLACK_APP_TOKEN: "xapp-1-socket-app-token-123456",
+        SLACK_API_URL: slack.apiUrl,
+        PORT: String(port),
+      }),
+      log.logger,
+    );
+    cleanups.push(() => service.stop());
+    const health = async () => {
+      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    const logged = (msg: string) => log.lines().filter((l) => l.msg === msg);
+
+    await waitFor(async () => (await health()).status === 200, "ready");
+    expect(logged("Slack Socket Mode connected")).toHaveLength(1);
+
+    slack.dropSockets();
+    const down = await waitFor(async () => {
+      const h = await health();
+      return h.status === 503 ? h : undefined;
+    }, "503 while the socket is down");
+    expect(down.body).toMatchObject({ status: "unavailable", adapters: { slack: "reconnecting" } });
+    expect(logged("Slack Socket Mode connection lost; reconnecting")).toHaveLength(1);
+
+    // The client reconnects on its own (after its 5 s ping timeout).
+    await waitFor(async () => (await health()).status === 200, "200 after reconnecting", 20_000);
+    expect(logged("Slack Socket Mode connected again")).toHaveLength(1);
+    expect(logged("Slack Socket Mode connection lost; reconnecting")).toHaveLength(1);
+
+    // Stopping is not an outage.
+    await service.stop();
+    expect(logged("Slack Socket Mode connection lost; reconnecting")).toHaveLength(1);
+    expect(log.lines().filter((l) => String(l.msg).includes("not reconnecting"))).toEqual([]);
+  });
+});
