@@ -11,7 +11,7 @@ export interface FakeBehaviour {
    * What to do with the next requests: answer, fail with a status, hang, cut the stream midway, or send
    * an error event midway (as OpenAI does when the server fails after the stream started).
    */
-  mode: "ok" | "status" | "hang" | "cut" | "error-event";
+  mode: "ok" | "status" | "hang" | "cut" | "error-event" | "endless";
   status?: number;
   retryAfter?: number;
   /** For "status": the error message in the body (providers echo the key they were given in a 401). */
@@ -156,6 +156,17 @@ export async function startFakeOpenAI(initial: Partial<FakeBehaviour> = {}): Pro
       sent++;
       if (b.chunkDelayMs) await sleep(b.chunkDelayMs);
       if (res.destroyed) return;
+    }
+    if (b.mode === "endless") {
+      // A stream that never ends: the reply's chunks again and again until the client goes away
+      // (bounded, so the fake stops by itself).
+      const started = Date.now();
+      while (!res.destroyed && !res.writableEnded && Date.now() - started < 120_000) {
+        for (const part of parts) chunk({ content: part });
+        await sleep(b.chunkDelayMs ?? 20);
+      }
+      open.delete(res);
+      return;
     }
     chunk({}, "stop");
     if (request.stream_options?.include_usage) {
