@@ -46,11 +46,10 @@ export const ask: Command = {
         "question_too_long",
       );
     }
-    // The budget reserves what this answer may cost before it is admitted; settled to the real usage after.
-    const promptTokens = config.llm
-      ? config.llm.knowledgeTokenBudget + config.historyTokenBudget + length
-      : length;
-    const admission = await limits.admit(ctx.inbound, { promptTokens });
+    // The budget reserves what this answer may cost before it is admitted (the limits' prompt estimate plus
+    // MAX_ANSWER_TOKENS); it is settled to the real usage after.
+    const admission = await limits.admit(ctx.inbound);
+    const promptTokens = config.limits.promptReserveTokens + length;
     let usage: Usage | undefined;
     // The platform shows that an answer is coming while retrieval and the model work.
     ctx.open();

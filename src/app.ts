@@ -45,6 +45,8 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     logger,
     onFailure: (operation) => metrics.memoryFailures.inc({ operation }),
   });
+  // One round trip now, so health is known before the first question (Redis down at start: degraded).
+  void state.ping().catch(() => {});
   const memory = createConversationMemory(state, config.memory, logger);
   // The LLM answerer (openai SDK, tokenizer) loads only when an endpoint is configured.
   const answerer = overrides.answerer

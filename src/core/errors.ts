@@ -18,6 +18,7 @@ export type BotErrorCode =
   | "budget_exhausted"
   | "not_allowed"
   | "shutting_down"
+  | "memory_unavailable"
   | "internal";
 
 export class BotError extends Error {
@@ -44,5 +45,9 @@ export function isBotError(error: unknown): error is BotError {
 /** Anything thrown becomes a BotError; unknown errors are `internal` and keep their cause. */
 export function toBotError(error: unknown): BotError {
   if (isBotError(error)) return error;
+  // The state store's guard throws a coded error when the store is down or slow (state/guard.ts).
+  if ((error as { code?: unknown } | null)?.code === "state_unavailable") {
+    return new BotError("The memory store is unavailable.", "memory_unavailable", { cause: error });
+  }
   return new BotError("Something went wrong inside the bot.", "internal", { cause: error });
 }

@@ -32,6 +32,8 @@ const MESSAGES: Record<Lang, Record<BotError["code"], Render>> = {
     budget_exhausted: (e) => `This workspace has used today's answer budget. ${retryIn(e, "en")}`,
     not_allowed: () => "This bot isn't enabled for you or this channel.",
     shutting_down: () => "The bot is restarting. Please ask again in a moment.",
+    memory_unavailable: () =>
+      "I can't reach my conversation memory right now, so I couldn't do that. Please try again in a moment.",
     internal: () => "Something went wrong on my side.",
   },
   zh: {
@@ -50,6 +52,7 @@ const MESSAGES: Record<Lang, Record<BotError["code"], Render>> = {
     budget_exhausted: (e) => `这个工作区今天的回答额度已用完。${retryIn(e, "zh")}`,
     not_allowed: () => "这个机器人没有为你或这个频道开启。",
     shutting_down: () => "机器人正在重启,请稍后再问。",
+    memory_unavailable: () => "暂时无法访问对话记忆,这个操作没有完成。请稍后再试。",
     internal: () => "机器人内部出错了。",
   },
 };

@@ -85,7 +85,7 @@ function sqliteStartError(file: string, error: unknown): BotError {
   } else if (/SQLITE_READONLY/.test(code) || /readonly|read-only/i.test(message)) {
     what =
       "which is read-only: fix its permissions (and its folder's) so the bot can write it, or set MEMORY_URL to a writable file";
-  } else if (/SQLITE_CANTOPEN|EISDIR|ENOTDIR/.test(code) || /unable to open/i.test(message)) {
+  } else if (/SQLITE_CANTOPEN|EISDIR|ENOTDIR|EEXIST/.test(code) || /unable to open/i.test(message)) {
     what =
       "which cannot be opened (a directory in its place, a missing folder or no permission): move that aside or fix the permissions, or set MEMORY_URL to another file";
   } else if (/EACCES|EPERM|EROFS/.test(code)) {

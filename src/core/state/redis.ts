@@ -61,6 +61,8 @@ export async function createRedisState(url: string, options: RedisStateOptions):
   const adapter = new KeyvRedis(client, { namespace, throwOnErrors: true, throwOnConnectError: true });
   const keyv: Keyv = new KeyvClass({ store: adapter, namespace, throwOnErrors: true, useKeyPrefix: false });
   const raw = (key: string) => `${namespace}::${key}`;
+  /** Whether a reply came after the guard (same timeout) already gave up on the call. */
+  const late = (started: number) => performance.now() - started >= timeoutMs - 5;
 
   // Connect now. `connect()` keeps retrying until Redis answers, so when it does not answer within the
   // timeout the bot starts anyway (degraded: the guard reports it) and the client connects later.
@@ -110,11 +112,19 @@ export async function createRedisState(url: string, options: RedisStateOptions):
     },
     async acquireLease(key, ttlMs) {
       const token = randomUUID();
+      const started = performance.now();
       const ok = await client.set(raw(`lease:${key}`), token, {
         condition: "NX",
         expiration: { type: "PX", value: ttlMs },
       });
-      return ok === "OK" ? token : undefined;
+      if (ok !== "OK") return undefined;
+      if (late(started)) {
+        // Granted after the caller gave up (Redis paused, say): nobody holds this token, so give it back
+        // rather than leave the conversation blocked until the lease expires.
+        await client.eval(RELEASE, { keys: [raw(`lease:${key}`)], arguments: [token] });
+        return undefined;
+      }
+      return token;
     },
     async extendLease(key, token, ttlMs) {
       const n = await client.eval(EXTEND, { keys: [raw(`lease:${key}`)], arguments: [token, String(ttlMs)] });
@@ -132,11 +142,21 @@ export async function createRedisState(url: string, options: RedisStateOptions):
       return Number(v);
     },
     async reserve(key, amount, limit, ttlMs) {
+      const started = performance.now();
       const reply = (await client.eval(RESERVE, {
         keys: [raw(`count:${key}`)],
         arguments: [String(Math.trunc(amount)), String(Math.trunc(limit)), String(ttlMs)],
       })) as unknown as [number, number];
-      return { ok: Number(reply[0]) === 1, value: Number(reply[1]) };
+      const ok = Number(reply[0]) === 1;
+      if (ok && late(started)) {
+        // The caller went on without this reservation and will never settle it: give it back.
+        await client.eval(ADD, {
+          keys: [raw(`count:${key}`)],
+          arguments: [String(-Math.trunc(amount)), String(ttlMs)],
+        });
+        return { ok: false, value: Number(reply[1]) - Math.trunc(amount) };
+      }
+      return { ok, value: Number(reply[1]) };
     },
     async ping() {
       await client.ping();
