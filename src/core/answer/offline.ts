@@ -1,22 +1,16 @@
 import type { Knowledge } from "../knowledge/load.js";
 import type { Section } from "../knowledge/sections.js";
+import { sentences } from "../knowledge/sentences.js";
 import type { Lang } from "../lang.js";
 import type { Hit, Retriever } from "../retrieval/retriever.js";
 import type { SourceRef } from "../types.js";
 import type { Answerer, AnswerResult } from "./answerer.js";
 
+export { sentences };
+
 const MAX_SECTIONS = 3;
 const MAX_QUOTES = 4;
 const MAX_QUOTE_CHARS = 240;
-
-/** Splits section text into quotable sentences; code blocks and bare list markers are not quoted. */
-export function sentences(text: string): string[] {
-  return text
-    .replace(/```[\s\S]*?```/g, "\n")
-    .split(/\n+|(?<=[。!?!?;;])/u)
-    .map((s) => s.replace(/^[\s>*#-]+|[\s*]+$/g, "").trim())
-    .filter((s) => Array.from(s).length >= 6);
-}
 
 function clip(s: string): string {
   const chars = Array.from(s);
