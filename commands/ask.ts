@@ -22,7 +22,7 @@ export const ask: Command = {
     await limits.admit(ctx.inbound);
 
     await memory.withConversation(ctx.conversation, async (history) => {
-      const search = retriever.search(question);
+      const search = retriever.search(question, { history });
       const { receivedAt } = ctx.inbound;
       const stream = answerer.answer({
         question,

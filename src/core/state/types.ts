@@ -37,12 +37,7 @@ export interface StateStore {
    * Adds `amount` only if the counter stays at or under `limit`, atomically: reservations for budgets.
    * Returns whether it was added and the counter's value afterwards.
    */
-  reserve(
-    key: string,
-    amount: number,
-    limit: number,
-    ttlMs: number,
-  ): Promise<{ ok: boolean; value: number }>;
+  reserve(key: string, amount: number, limit: number, ttlMs: number): Promise<{ ok: boolean; value: number }>;
 
   /** A cheap round trip, for health checks. */
   ping(): Promise<void>;
