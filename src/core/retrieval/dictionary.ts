@@ -142,9 +142,9 @@ export function createBridge(text: string | undefined, hasTerm: (term: string) =
   }
   const specificity = (s: string) => {
     const n = df.get(s) ?? 0;
-    if (n <= SPECIFIC) return 1;
+    if (n <= SPECIFIC || entries <= SPECIFIC * 10) return 1;
     const full = Math.log(entries / SPECIFIC);
-    return Math.max(MIN_SPECIFICITY, Math.log(entries / n) / full);
+    return Math.min(1, Math.max(MIN_SPECIFICITY, Math.log(entries / n) / full));
   };
   return {
     translations: (term) => enToZh.get(term) ?? zhToEn.get(term),

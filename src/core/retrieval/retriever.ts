@@ -58,6 +58,9 @@ interface Concept {
   index: number;
   /** A word that asks for a kind of answer (an example, a difference) rather than naming a topic. */
   facet?: boolean;
+  /** An English word, and how specific it is (see Bridge.specificity). */
+  latin?: boolean;
+  specificity?: number;
 }
 
 /** "4,RAG技术" → "RAG技术": a heading's list number is not part of what it is about. */
@@ -169,6 +172,9 @@ export function createRetriever(
   // question about something else ("Kubernetes autoscaling") is not covered, not so much that one
   // unexpected word in an on-topic question sinks it.
   const unknownWeight = Math.log(1 + (n - n / 5 + 0.5) / (n / 5 + 0.5));
+  // An English word the knowledge never uses and few dictionary senses use either ("lasagna", "ibuprofen")
+  // is most likely what the question is about: it weighs like a term found in one section.
+  const rareWeight = Math.log(1 + (n - 1 + 0.5) / (1 + 0.5));
 
   const conceptsOf = (question: string): Concept[] => {
     const bridge = bridgeOf();
@@ -208,7 +214,7 @@ export function createRetriever(
         .sort((a, b) => b[1] * b[2] - a[1] * a[2])
         .slice(0, BRIDGE_MAX);
       for (const [term, weight] of translations) alts.set(term, weight);
-      concepts.push({ label: w.term, alts, index: w.index });
+      concepts.push({ label: w.term, alts, index: w.index, latin: w.kind === "latin", specificity });
     }
     return concepts.sort((a, b) => a.index - b.index);
   };
@@ -287,7 +293,12 @@ export function createRetriever(
       // A concept weighs as much as its rarest known alternative; one the knowledge never uses weighs like a rare term.
       const weight = conceptWeightOf(concept);
       const conceptWeight =
-        scale * (weight > 0 ? weight : unknownWeight * Math.max(...concept.alts.values()));
+        scale *
+        (weight > 0
+          ? weight
+          : (concept.latin
+              ? Math.max(unknownWeight, rareWeight * (concept.specificity ?? 1))
+              : unknownWeight) * Math.max(...concept.alts.values()));
       totalWeight += conceptWeight;
       const best = new Map<number, number>();
       const bestAlt = new Map<number, string>();
