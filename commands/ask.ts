@@ -62,7 +62,7 @@ export const ask: Command = {
     const maxTokens = config.llm?.maxAnswerTokens;
     try {
       await memory.withConversation(ctx.conversation, async (history) => {
-        const search = retriever.search(question);
+        const search = retriever.search(question, { history });
         const { receivedAt } = ctx.inbound;
         const stream = answerer.answer({
           question,

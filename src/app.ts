@@ -9,6 +9,7 @@ import { createLimits } from "./core/limits.js";
 import type { Logger } from "./core/log.js";
 import { createConversationMemory } from "./core/memory/conversations.js";
 import { createMetrics, type Metrics } from "./core/metrics.js";
+import { loadDictionary } from "./core/retrieval/dictionary.js";
 import { loadGlossary } from "./core/retrieval/glossary.js";
 import { createRetriever } from "./core/retrieval/retriever.js";
 import { createState, type GuardedState, guardState, type StateStore } from "./core/state/index.js";
@@ -32,11 +33,13 @@ export interface AppOverrides {
 
 /** Builds the whole bot from config: knowledge, retrieval, answerer, memory, limits, commands. */
 export async function createApp(config: Config, logger: Logger, overrides: AppOverrides = {}): Promise<App> {
-  const [knowledge, glossary] = await Promise.all([
+  const [knowledge, glossary, dictionary] = await Promise.all([
     loadKnowledge(config.knowledgeDir),
     loadGlossary(config.glossaryPath),
+    loadDictionary(),
   ]);
-  const retriever = createRetriever(knowledge.sections, glossary);
+  if (!dictionary) logger.warn("no CC-CEDICT word list (npm run build makes it): retrieval runs without it");
+  const retriever = createRetriever(knowledge.sections, glossary, { dictionary });
   const metrics = overrides.metrics ?? createMetrics();
   const raw =
     overrides.state ?? (await createState(config.memory.url, { timeoutMs: config.memory.timeoutMs, logger }));

@@ -12,6 +12,7 @@ import { loadConfig } from "../../src/config.js";
 import { loadKnowledge } from "../../src/core/knowledge/load.js";
 import type { Section } from "../../src/core/knowledge/sections.js";
 import { projectRoot } from "../../src/core/paths.js";
+import { loadDictionary } from "../../src/core/retrieval/dictionary.js";
 import { loadGlossary } from "../../src/core/retrieval/glossary.js";
 import { createRetriever } from "../../src/core/retrieval/retriever.js";
 import { now } from "../fakes/clock.js";
@@ -444,15 +445,16 @@ async function burst() {
 
 async function retrieval() {
   const config = loadConfig({});
-  const [knowledge, glossary] = await Promise.all([
+  const [knowledge, glossary, dictionary] = await Promise.all([
     loadKnowledge(config.knowledgeDir),
     loadGlossary(config.glossaryPath),
+    loadDictionary(),
   ]);
   const questions = readFileSync(path.join(root, "tests", "fixtures", "heldout-questions.jsonl"), "utf8")
     .trim()
     .split("\n")
     .map((l) => (JSON.parse(l) as { question: string }).question);
-  const memo = createRetriever(knowledge.sections, glossary);
+  const memo = createRetriever(knowledge.sections, glossary, { dictionary });
   const time = (fn: () => void) => {
     const t0 = performance.now();
     fn();
@@ -487,7 +489,7 @@ async function retrieval() {
   }));
   let big = createRetriever([], glossary);
   const build = time(() => {
-    big = createRetriever(corpus, glossary);
+    big = createRetriever(corpus, glossary, { dictionary });
   });
   for (let i = 0; i < 20; i++) big.search(questions[i % questions.length] ?? "");
   const bigQueries = summarize(

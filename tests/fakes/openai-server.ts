@@ -55,7 +55,8 @@ export interface FakeOpenAI {
 export function defaultReply(request: ChatRequest): string[] {
   const last = request.messages.at(-1)?.content ?? "";
   const cited = /Sections that look relevant: \[(\d+)\]/.exec(last)?.[1];
-  if (!cited) return ["The memo ", "does not cover ", "that."];
+  // Like a model following the prompt: the not-covered marker at the end, here split across chunks.
+  if (!cited) return ["The memo ", "does not cover ", "that.", " [[NOT_", "COVERED]]"];
   return ["According to ", "the memo, ", "this is ", "explained there ", `[${cited}]`, "."];
 }
 

@@ -339,9 +339,7 @@ describe("a stream that never ends", () => {
     await sendSigned(s.url, mentionEvent("1730000001.000100"), { secret: SECRET });
     const end = await waitFor(
       () =>
-        s.slack
-          .of("chat.update")
-          .find((c) => JSON.stringify(c.args.blocks ?? "").includes("took too long")),
+        s.slack.of("chat.update").find((c) => JSON.stringify(c.args.blocks ?? "").includes("took too long")),
       "the deadline message",
       20_000,
     );

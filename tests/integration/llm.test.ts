@@ -50,6 +50,38 @@ describe("LLM answers through the real openai SDK against a fake server", () => 
     expect(app.log.lines().some((l) => l.citation === 99)).toBe(true);
   });
 
+  it("lets the model judge coverage: a keyword miss is a hint, not an order to refuse", async () => {
+    // A question the keyword search does not match; the model finds the section in the memo and cites it.
+    fake.once({ reply: () => ["Ask it to ", "think in steps ", "[11]", "."] });
+    const app = await testApp(llmEnv());
+    const r = recordingSink();
+    await app.bot.handle(inbound("zzqx blorf wibble?"), r.sink);
+    const last = fake.requests.at(-1)?.messages.at(-1)?.content ?? "";
+    expect(last).toMatch(/judge from the memo itself/);
+    expect(last).not.toMatch(/say the memo does not cover/);
+    expect(r.meta).toMatchObject({ covered: true, sources: [{ n: 11, title: "1,提示词工程" }] });
+  });
+
+  it("is not covered only when the model says so with the marker, which users never see", async () => {
+    // The marker split across three chunks, after a citation the refusal mentions.
+    fake.once({ reply: () => ["The memo does not cover that; see [14]. [", "[NOT_COV", "ERED]]"] });
+    const app = await testApp(llmEnv());
+    const r = recordingSink();
+    await app.bot.handle(inbound("What is RAG?"), r.sink);
+    expect(r.text).toBe("The memo does not cover that; see [14]. ");
+    expect(r.deltas.join("")).not.toContain("NOT_");
+    expect(r.meta).toMatchObject({ covered: false, sources: [] });
+  });
+
+  it("shows text that only starts like the marker", async () => {
+    fake.once({ reply: () => ["Arrays look like [[1, 2], ", "[3]] in Python [4]."] });
+    const app = await testApp(llmEnv());
+    const r = recordingSink();
+    await app.bot.handle(inbound("What is RAG?"), r.sink);
+    expect(r.text).toBe("Arrays look like [[1, 2], [3]] in Python [4].");
+    expect(r.meta?.covered).toBe(true);
+  });
+
   it("puts a byte-identical system prefix of at least 1024 tokens first, for prompt caching", async () => {
     const app = await testApp(llmEnv());
     await app.bot.handle(inbound("What is RAG?"), recordingSink().sink);

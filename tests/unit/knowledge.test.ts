@@ -1,9 +1,11 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadKnowledge } from "../../src/core/knowledge/load.js";
 import { splitSections } from "../../src/core/knowledge/sections.js";
+import { sentences } from "../../src/core/knowledge/sentences.js";
+import { sentencePairs } from "../../src/core/knowledge/translation.js";
 import { projectRoot } from "../../src/core/paths.js";
 
 describe("splitSections", () => {
@@ -70,5 +72,62 @@ describe("loadKnowledge", () => {
 
   it("fails clearly on a folder with no Markdown", async () => {
     await expect(loadKnowledge(await dir())).rejects.toThrow(/no \.md files/);
+  });
+});
+
+describe("translations", () => {
+  const knowledgeDir = path.join(projectRoot(), "config", "knowledge");
+
+  it("keeps the shipped memo byte-identical to the shared original", async () => {
+    const shared = path.join(projectRoot(), "..", "shared", "memo", "llm-memo.md");
+    let original: Buffer;
+    try {
+      original = await readFile(shared);
+    } catch {
+      return; // shared/ is beside the checkout in CI and here; a bare clone elsewhere skips this.
+    }
+    expect((await readFile(path.join(knowledgeDir, "llm-memo.md"))).equals(original)).toBe(true);
+  });
+
+  it("aligns the English memo with the original: same sections and levels, same sentences per section", async () => {
+    const zh = splitSections(await readFile(path.join(knowledgeDir, "llm-memo.md"), "utf8"), "llm-memo.md");
+    const en = splitSections(await readFile(path.join(knowledgeDir, "llm-memo.en.md"), "utf8"), "x.md");
+    expect(en.map((s) => s.level)).toEqual(zh.map((s) => s.level));
+    expect(en.map((s) => sentences(s.text).length)).toEqual(zh.map((s) => sentences(s.text).length));
+    // One English line per sentence: no English sentence is split in two by the Chinese splitter.
+    for (const s of en) for (const line of sentences(s.text)) expect(line).not.toMatch(/\p{Script=Han}/u);
+  });
+
+  it("attaches the translation to the memo's sections instead of loading it as sections", async () => {
+    const k = await loadKnowledge(knowledgeDir);
+    expect(k.sections).toHaveLength(18);
+    expect(k.sections.every((s) => s.source === "llm-memo.md" && s.en)).toBe(true);
+    const rag = k.sections.find((s) => s.title === "4,RAG技术");
+    expect(rag?.en?.title).toBe("4, RAG");
+    const pairs = rag ? sentencePairs(rag) : [];
+    expect(pairs[2]?.text).toBe("适合一个公司内部的信息检索,和结果生成项目。");
+    expect(pairs[2]?.en).toMatch(/^It suits information retrieval inside a company/);
+  });
+
+  it("refuses a translation that does not line up, naming the section", async () => {
+    const d = await mkdtemp(path.join(tmpdir(), "memo-t-"));
+    await writeFile(path.join(d, "a.md"), "# A\n第一句话在这里。第二句话在这里。\n## B\n另一段的内容。\n");
+    await writeFile(
+      path.join(d, "a.en.md"),
+      "# A\nThe first sentence is here.\n## B\nAnother part's text.\n",
+    );
+    await expect(loadKnowledge(d)).rejects.toThrow(
+      /a\.en\.md does not line up.*section 1.*1 sentences.*has 2/,
+    );
+    await writeFile(path.join(d, "a.en.md"), "# A\nThe first sentence is here.\nThe second one.\n");
+    await expect(loadKnowledge(d)).rejects.toThrow(/1 sections, the original 2/);
+  });
+
+  it("loads a .en.md file with no original beside it as knowledge of its own", async () => {
+    const d = await mkdtemp(path.join(tmpdir(), "memo-t-"));
+    await writeFile(path.join(d, "guide.en.md"), "# Guide\nDeploy with care.\n");
+    const k = await loadKnowledge(d);
+    expect(k.sections.map((s) => s.title)).toEqual(["Guide"]);
+    expect(k.sections[0]?.en).toBeUndefined();
   });
 });

@@ -1,20 +1,27 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { evaluate, parseQuestions } from "../../scripts/eval.js";
-import { loadKnowledge } from "../../src/core/knowledge/load.js";
+import { englishShare, evaluate, parseQuestions } from "../../scripts/eval.js";
+import { createKnowledge, type Knowledge, loadKnowledge } from "../../src/core/knowledge/load.js";
 import { projectRoot } from "../../src/core/paths.js";
-import { loadGlossary } from "../../src/core/retrieval/glossary.js";
+import { createBridge, loadDictionary } from "../../src/core/retrieval/dictionary.js";
+import { type Glossary, loadGlossary } from "../../src/core/retrieval/glossary.js";
 import { createRetriever, type Retriever, withinOneEdit } from "../../src/core/retrieval/retriever.js";
 import { stem, words } from "../../src/core/retrieval/tokenize.js";
 
 let retriever: Retriever;
+let knowledge: Knowledge;
+let glossary: Glossary;
+let dictionary: string | undefined;
 beforeAll(async () => {
   const root = projectRoot();
-  const knowledge = await loadKnowledge(path.join(root, "config", "knowledge"));
-  const glossary = await loadGlossary(path.join(root, "config", "glossary.json"));
-  retriever = createRetriever(knowledge.sections, glossary);
-});
+  [knowledge, glossary, dictionary] = await Promise.all([
+    loadKnowledge(path.join(root, "config", "knowledge")),
+    loadGlossary(path.join(root, "config", "glossary.json")),
+    loadDictionary(),
+  ]);
+  retriever = createRetriever(knowledge.sections, glossary, { dictionary });
+}, 120_000);
 
 const top = (q: string) => retriever.search(q, 3).hits.map((h) => h.section.title);
 
@@ -86,6 +93,100 @@ describe("retrieval", () => {
   });
 });
 
+describe("follow-ups", () => {
+  const id = (title: string) => knowledge.sections.find((s) => s.title === title)?.id ?? "";
+  const after = (previous: string, title: string) => [{ question: previous, sources: [id(title)] }];
+
+  it("a follow-up that names no topic stays on the topic under discussion", () => {
+    for (const [first, title, next] of [
+      ["Agent 是什么?", "5,Agent", "能举个例子吗?"],
+      ["What is an agent?", "5,Agent", "can you give an example?"],
+      ["什么是RAG?", "4,RAG技术", "为什么?"],
+    ] as const) {
+      const result = retriever.search(next, { history: after(first, title) });
+      expect(result.hits[0]?.section.title, next).toBe(title);
+      expect(result.covered, next).toBe(true);
+    }
+  });
+
+  it("a follow-up that names a new topic goes there", () => {
+    expect(
+      retriever.search("那RAG呢?", { history: after("Agent 是什么?", "5,Agent") }).hits[0]?.section.title,
+    ).toBe("4,RAG技术");
+    expect(
+      retriever.search("And what is multimodality?", { history: after("What is RAG?", "4,RAG技术") }).hits[0]
+        ?.section.title,
+    ).toBe("模型版本有好多,他们的区别是什么?");
+  });
+
+  it("an unrelated question is still refused in a conversation", () => {
+    const history = after("What is RAG?", "4,RAG技术");
+    expect(retriever.search("How do I bake sourdough bread?", { history }).covered).toBe(false);
+    expect(retriever.search("明天北京会下雨吗?", { history }).covered).toBe(false);
+  });
+
+  it("takes a limit as a number or an option", () => {
+    expect(retriever.search("What is RAG?", 1).hits).toHaveLength(1);
+    expect(retriever.search("What is RAG?", { limit: 2 }).hits).toHaveLength(2);
+  });
+});
+
+describe("dictionary bridge (knowledge without a translation)", () => {
+  const words =
+    "# header\n检索\tretriev|look up|retrieval|search\n模型\tmodel|mold\n好人\tgood person\n=retriev\t3\n=look\t400\n=retrieval\t2\n=search\t40\n=model\t5\n=mold\t3\n=good\t900\n=person\t500\n";
+
+  it("links English words to the knowledge's Chinese words and Chinese words to its English words", () => {
+    const zh = createBridge(words, (t) => t === "检索");
+    expect(zh.translations("retrieval")?.get("检索")).toBe(1);
+    expect(zh.translations("look")?.get("检索")).toBe(0.5);
+    expect(zh.translations("model")).toBeUndefined(); // 模型 is not in this knowledge
+    const en = createBridge(words, (t) => t === "model");
+    expect(en.translations("模型")?.get("model")).toBe(1);
+  });
+
+  it("weighs English words by how few dictionary senses use them", () => {
+    const b = createBridge(dictionary, () => false);
+    expect(b.specificity("lasagna")).toBe(1);
+    expect(b.specificity("good")).toBeLessThan(b.specificity("model"));
+    expect(b.specificity("good")).toBeGreaterThanOrEqual(0.25);
+    expect(createBridge(words, () => false).specificity("good")).toBe(1); // too small a list to tell
+  });
+
+  it("answers English questions from an untranslated Chinese document nobody wrote a glossary for", () => {
+    const docs = createKnowledge([
+      {
+        id: "d#a",
+        title: "向量检索",
+        text: "把文档切成段落,用向量检索找到相关段落。",
+        source: "d.md",
+        level: 2,
+        parents: [],
+      },
+      {
+        id: "d#b",
+        title: "模型部署",
+        text: "部署时要选择合适的显卡和推理框架。",
+        source: "d.md",
+        level: 2,
+        parents: [],
+      },
+      {
+        id: "d#c",
+        title: "团队介绍",
+        text: "我们的团队有五个人,每周开一次会。",
+        source: "d.md",
+        level: 2,
+        parents: [],
+      },
+    ]);
+    const plain = createRetriever(docs.sections, [], {});
+    const bridged = createRetriever(docs.sections, [], { dictionary });
+    const q = "How does the retrieval of paragraphs work?";
+    expect(plain.search(q).covered).toBe(false);
+    expect(bridged.search(q).hits[0]?.section.title).toBe("向量检索");
+  });
+});
+
 describe("evaluation targets", () => {
   const score = async (file: string) => evaluate(retriever, parseQuestions(await readFile(file, "utf8")));
 
@@ -105,8 +206,38 @@ describe("evaluation targets", () => {
 
   it("meets the targets on our own held-out questions (not used to build the glossary)", async () => {
     const report = await score(path.join(projectRoot(), "tests", "fixtures", "heldout-questions.jsonl"));
-    expect(report.recall1).toBeGreaterThanOrEqual(0.8);
-    expect(report.recall3).toBeGreaterThanOrEqual(0.9);
+    expect(report.recall1).toBeGreaterThanOrEqual(0.85);
+    expect(report.recall3).toBeGreaterThanOrEqual(0.95);
     expect(report.refused).toBe(report.outOfScope);
+  });
+
+  // The English and follow-up sets (README, Evaluating retrieval). The English set's recall is below the
+  // issue's targets (0.85 / 0.95): these bounds guard what is reached, they do not claim the targets.
+  it("English questions: every out-of-scope one refused, recall no lower than reached", async () => {
+    const file = path.join(projectRoot(), "tests", "fixtures", "english-questions.jsonl");
+    const questions = parseQuestions(await readFile(file, "utf8"));
+    const report = evaluate(retriever, questions);
+    expect(report.recall1).toBeGreaterThanOrEqual(0.75);
+    expect(report.recall3).toBeGreaterThanOrEqual(0.88);
+    expect(report.refused).toBe(report.outOfScope);
+    const en = await englishShare(knowledge, retriever, questions);
+    expect(en.share).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it("follow-ups: recall@3 at least 0.90 with the conversation taken into account", async () => {
+    const file = path.join(projectRoot(), "tests", "fixtures", "followup-questions.jsonl");
+    const report = evaluate(retriever, parseQuestions(await readFile(file, "utf8")));
+    expect(report.recall3).toBeGreaterThanOrEqual(0.9);
+    expect(report.refused).toBeGreaterThanOrEqual(report.outOfScope - 1);
+  });
+
+  it("the bridge helps English questions on the memo without its translation", async () => {
+    const file = path.join(projectRoot(), "tests", "fixtures", "english-questions.jsonl");
+    const questions = parseQuestions(await readFile(file, "utf8"));
+    const bare = knowledge.sections.map(({ en: _en, ...s }) => s);
+    const without = evaluate(createRetriever(bare, glossary), questions);
+    const withBridge = evaluate(createRetriever(bare, glossary, { dictionary }), questions);
+    expect(withBridge.recall3).toBeGreaterThan(without.recall3);
+    expect(withBridge.recall1).toBeGreaterThan(without.recall1);
   });
 });

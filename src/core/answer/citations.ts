@@ -53,3 +53,40 @@ export function createCitationFilter(validNumbers: (n: number) => boolean, onInv
     cited: () => [...cited],
   };
 }
+
+/**
+ * The marker the model ends an answer with when the memo does not cover the question (see prompt.ts).
+ * Users never see it: the stream filter below removes it, even when it arrives split across chunks.
+ */
+export const NOT_COVERED_MARKER = "[[NOT_COVERED]]";
+
+/** Removes `marker` from a stream of deltas and remembers whether it appeared. */
+export function createMarkerFilter(marker = NOT_COVERED_MARKER) {
+  let held = "";
+  let seen = false;
+  return {
+    push(delta: string): string {
+      let text = held + delta;
+      held = "";
+      if (text.includes(marker)) {
+        seen = true;
+        text = text.split(marker).join("");
+      }
+      // Hold back the longest end of the text that could be the start of the marker.
+      for (let k = Math.min(marker.length - 1, text.length); k > 0; k--) {
+        if (marker.startsWith(text.slice(-k))) {
+          held = text.slice(-k);
+          return text.slice(0, -k);
+        }
+      }
+      return text;
+    },
+    /** What was held back at the end of the stream: it was not the marker after all. */
+    flush(): string {
+      const rest = held;
+      held = "";
+      return rest;
+    },
+    seen: () => seen,
+  };
+}

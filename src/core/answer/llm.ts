@@ -6,7 +6,7 @@ import type { Knowledge } from "../knowledge/load.js";
 import type { Logger } from "../log.js";
 import type { SourceRef, Usage } from "../types.js";
 import type { Answerer, AnswerResult } from "./answerer.js";
-import { createCitationFilter } from "./citations.js";
+import { createCitationFilter, createMarkerFilter } from "./citations.js";
 import { buildMessages, createSystemPrompt } from "./prompt.js";
 
 /** The LLM settings from the config, plus the history budget they share with other answerers. */
@@ -108,6 +108,8 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
             "removed a citation to a section that does not exist",
           ),
       );
+      // The not-covered marker is taken out first, then citations are checked on what remains.
+      const marker = createMarkerFilter();
       let text = "";
       let usage: Usage | undefined;
       let completed = false;
@@ -177,7 +179,7 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
               const choice = chunk.choices?.[0];
               if (choice?.finish_reason) finished = true;
               const delta = choice?.delta?.content;
-              if (delta) shown += filter.push(delta);
+              if (delta) shown += filter.push(marker.push(delta));
             }
             events.length = 0;
             if (shown) {
@@ -200,7 +202,7 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
           throw new BotError("The language model's answer was cut off.", "stream_interrupted");
         }
         completed = true;
-        const rest = filter.flush();
+        const rest = filter.push(marker.flush()) + filter.flush();
         if (rest) {
           text += rest;
           yield rest;
@@ -212,11 +214,15 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
         if (!completed) abort.abort();
       }
 
-      const sources: SourceRef[] = filter.cited().flatMap((n) => {
-        const section = knowledge.sections[n - 1];
-        return section ? [{ id: section.id, title: section.title, n }] : [];
-      });
-      return { text: text.trim(), sources, covered: sources.length > 0, mode: "llm", usage };
+      // Covered unless the model said the memo does not cover it; the sources are the sections it cited.
+      const covered = !marker.seen();
+      const sources: SourceRef[] = covered
+        ? filter.cited().flatMap((n) => {
+            const section = knowledge.sections[n - 1];
+            return section ? [{ id: section.id, title: section.title, n }] : [];
+          })
+        : [];
+      return { text: text.trim(), sources, covered, mode: "llm", usage };
     },
   };
 }

@@ -1,22 +1,17 @@
 import type { Knowledge } from "../knowledge/load.js";
 import type { Section } from "../knowledge/sections.js";
+import { sentences } from "../knowledge/sentences.js";
+import { sentencePairs } from "../knowledge/translation.js";
 import type { Lang } from "../lang.js";
 import type { Hit, Retriever } from "../retrieval/retriever.js";
 import type { SourceRef } from "../types.js";
 import type { Answerer, AnswerResult } from "./answerer.js";
 
+export { sentences };
+
 const MAX_SECTIONS = 3;
 const MAX_QUOTES = 4;
 const MAX_QUOTE_CHARS = 240;
-
-/** Splits section text into quotable sentences; code blocks and bare list markers are not quoted. */
-export function sentences(text: string): string[] {
-  return text
-    .replace(/```[\s\S]*?```/g, "\n")
-    .split(/\n+|(?<=[。!?!?;;])/u)
-    .map((s) => s.replace(/^[\s>*#-]+|[\s*]+$/g, "").trim())
-    .filter((s) => Array.from(s).length >= 6);
-}
 
 function clip(s: string): string {
   const chars = Array.from(s);
@@ -30,11 +25,14 @@ export function sourceRef(knowledge: Knowledge, section: Section): SourceRef {
 const WORDS = {
   en: {
     intro: "From the memo (offline mode: quoting it, no language model):",
+    translated:
+      "From the memo, in English (translated from the memo, which is in Chinese; offline mode: quoting it, no language model):",
     notCovered: "The memo doesn't cover that, so I won't guess. It covers these topics:",
     tryTopics: "Ask about one of them, or use /topics to see them all.",
   },
   zh: {
     intro: "以下摘自备忘录(离线模式:直接引用原文,未使用语言模型):",
+    translated: "以下摘自备忘录(离线模式:直接引用原文,未使用语言模型):",
     notCovered: "这份备忘录没有涉及这个问题,我不凭空回答。它涵盖这些主题:",
     tryTopics: "可以问其中任何一个,或用 /topics 查看全部。",
   },
@@ -48,19 +46,20 @@ export function notCoveredText(knowledge: Knowledge, lang: Lang): string {
 
 /**
  * The default answerer when no LLM is configured: quotes the most relevant sentences of the best
- * sections, each cited as [n]. When the memo does not cover the question it says so and lists topics;
- * it never quotes unrelated text.
+ * sections, each cited as [n]. An English question gets a section's English translation where it has one
+ * (sentence for sentence, marked as translated), a Chinese one the original. When the memo does not cover
+ * the question it says so and lists topics; it never quotes unrelated text.
  */
 export function createOfflineAnswerer(knowledge: Knowledge, retriever: Retriever): Answerer {
   return {
     mode: "offline",
     async *answer({ question, lang, search, history }): AsyncGenerator<string, AnswerResult, void> {
       let result = search;
-      // A short follow-up ("and what about agents?") may only make sense with the previous question.
-      const previous = history.at(-1)?.question;
-      if (!result.covered && previous) {
-        const combined = retriever.search(`${previous} ${question}`);
-        if (combined.covered) result = combined;
+      // A follow-up ("and what about agents?") may only make sense with the conversation; callers that
+      // searched without it get a second search with it.
+      if (!result.covered && history.length > 0) {
+        const withHistory = retriever.search(question, { history });
+        if (withHistory.covered) result = withHistory;
       }
       if (!result.covered) {
         const text = notCoveredText(knowledge, lang);
@@ -70,18 +69,32 @@ export function createOfflineAnswerer(knowledge: Knowledge, retriever: Retriever
 
       const top = result.hits[0]?.score ?? 0;
       const chosen: Hit[] = result.hits.filter((h) => h.score >= top * 0.5).slice(0, MAX_SECTIONS);
-      const candidates: { section: Section; sentence: string; order: number; rank: number }[] = [];
+      const candidates: {
+        section: Section;
+        sentence: string;
+        en: string | undefined;
+        order: number;
+        rank: number;
+      }[] = [];
       chosen.forEach((hit, rank) => {
-        sentences(hit.section.text).forEach((sentence, order) => {
-          candidates.push({ section: hit.section, sentence, order, rank });
+        sentencePairs(hit.section).forEach(({ text, en }, order) => {
+          candidates.push({ section: hit.section, sentence: text, en, order, rank });
         });
       });
-      // Sentences are scored on their own words: a section's title would make all of its sentences tie.
+      // Sentences are scored on their own words (a section's title would make all of its sentences tie), in
+      // whichever rendering matches the question better.
       const scores = retriever.scoreTexts(
         question,
         candidates.map((c) => c.sentence),
       );
-      const scored = candidates.map((c, i) => ({ ...c, relevance: scores[i] ?? 0 }));
+      const enScores = retriever.scoreTexts(
+        question,
+        candidates.map((c) => c.en ?? ""),
+      );
+      const scored = candidates.map((c, i) => ({
+        ...c,
+        relevance: Math.max(scores[i] ?? 0, enScores[i] ?? 0),
+      }));
       const byRelevance = (
         a: { relevance: number; order: number },
         b: { relevance: number; order: number },
@@ -112,8 +125,12 @@ export function createOfflineAnswerer(knowledge: Knowledge, retriever: Retriever
         (a, b) =>
           chosen.findIndex((h) => h.section.id === a.id) - chosen.findIndex((h) => h.section.id === b.id),
       );
-      const lines = ranked.map((c) => `> ${clip(c.sentence)} [${sourceRef(knowledge, c.section).n}]`);
-      const text = `${WORDS[lang].intro}\n${lines.join("\n")}`;
+      const inEnglish = lang === "en" && ranked.some((c) => c.en);
+      const lines = ranked.map(
+        (c) =>
+          `> ${clip(inEnglish ? (c.en ?? c.sentence) : c.sentence)} [${sourceRef(knowledge, c.section).n}]`,
+      );
+      const text = `${inEnglish ? WORDS[lang].translated : WORDS[lang].intro}\n${lines.join("\n")}`;
       yield text;
       return { text, sources, covered: true, mode: "offline" };
     },

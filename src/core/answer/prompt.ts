@@ -6,6 +6,7 @@ import type { Section } from "../knowledge/sections.js";
 import type { Lang } from "../lang.js";
 import type { SearchResult } from "../retrieval/retriever.js";
 import type { Turn } from "../types.js";
+import { NOT_COVERED_MARKER } from "./citations.js";
 
 export type ChatMessage = { role: "system" | "user" | "assistant"; content: string };
 
@@ -14,7 +15,7 @@ You answer from one memo, "My Break down LLM Memo", whose sections are given bel
 
 Rules:
 1. Answer only from the memo. Cite the sections you used as [n] right after the sentence they support, using only the numbers given below.
-2. If the memo does not cover the question, say so plainly in one sentence, name the closest topics it does cover, and do not answer from general knowledge.
+2. You judge whether the memo covers the question, reading the whole memo below: a question in other words than the memo's, or in another language, is covered when the memo answers it. If the memo does not cover it, say so plainly in one sentence, name the closest topics it does cover, do not answer from general knowledge, and end your reply with ${NOT_COVERED_MARKER} (the reader never sees it).
 3. Answer in the language the question is written in (English questions get English answers, even though the memo is Chinese). Keep technical terms from the memo where helpful.
 4. Be concise and chat-friendly: a short paragraph or a few bullets, no headings, no preamble.
 5. Earlier turns of the conversation are context for follow-up questions such as "and how is that different?".`;
@@ -85,12 +86,13 @@ export function buildMessages(args: {
   for (const turn of trimHistory(args.history, args.historyBudget)) {
     messages.push({ role: "user", content: turn.question }, { role: "assistant", content: turn.answer });
   }
+  // Only a hint: the model has the memo and judges coverage itself (a keyword search misses paraphrases).
   const hint = search.covered
     ? `Sections that look relevant: ${search.hits
         .slice(0, 3)
         .map((h) => `[${knowledge.sections.indexOf(h.section) + 1}]`)
         .join(", ")}.`
-    : "A search of the memo found no section that clearly covers this; unless the conversation so far makes it a follow-up, say the memo does not cover it.";
+    : "A keyword search of the memo found no clear match; judge from the memo itself whether it covers this.";
   messages.push({ role: "user", content: `${question}\n\n(${hint} Answer in ${LANG_NAME[lang]}.)` });
   return messages;
 }

@@ -11,6 +11,11 @@ export interface Section {
   level: number;
   /** Titles of the enclosing headings, outermost first. */
   parents: string[];
+  /**
+   * The section in English, when its file has a translation beside it (`name.en.md` for `name.md`, see
+   * translation.ts): heading and text, aligned with the original sentence by sentence.
+   */
+  en?: { title: string; text: string } | undefined;
 }
 
 const HEADING = /^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$/;

@@ -5,8 +5,10 @@ import { normalize } from "./tokenize.js";
 /**
  * A glossary is a list of groups of equivalent terms across languages, e.g.
  * ["fine-tuning", "fine-tune", "微调"]. A query that contains one form is expanded with the others.
+ * `facets` names (by one of their forms) the groups that ask for a kind of answer — an example, a
+ * difference, a reason — rather than a topic; in a follow-up they lean on the topic under discussion.
  */
-export type Glossary = string[][];
+export type Glossary = string[][] & { facets?: readonly string[] | undefined };
 
 export async function loadGlossary(file: string): Promise<Glossary> {
   let data: unknown;
@@ -29,7 +31,14 @@ export async function loadGlossary(file: string): Promise<Glossary> {
       "knowledge_invalid",
     );
   }
-  return groups as Glossary;
+  const facets = (data as { facets?: unknown }).facets;
+  if (facets !== undefined && !(Array.isArray(facets) && facets.every((f) => typeof f === "string"))) {
+    throw new BotError(
+      `Glossary ${file}: "facets" must be a list of terms. Set GLOSSARY_PATH to a valid file.`,
+      "knowledge_invalid",
+    );
+  }
+  return Object.assign(groups as string[][], { facets: facets as string[] | undefined });
 }
 
 export interface GlossaryMatch {
@@ -46,6 +55,8 @@ export interface CompiledGlossary {
   match(text: string): { matches: GlossaryMatch[]; rest: string };
   /** How often a text mentions each group (any of its forms). */
   count(text: string): Map<number, number>;
+  /** Whether a group is a facet (see Glossary). */
+  isFacet(group: number): boolean;
 }
 
 const isLatin = (s: string) => /^[a-z0-9\s.+-]+$/.test(s);
@@ -72,8 +83,13 @@ export function compileGlossary(glossary: Glossary): CompiledGlossary {
     }
   });
   forms.sort((a, b) => b.form.length - a.form.length);
+  const facetForms = new Set((glossary.facets ?? []).map((f) => normalize(f).trim()));
+  const facetGroups = new Set(
+    glossary.flatMap((group, i) => (group.some((t) => facetForms.has(normalize(t).trim())) ? [i] : [])),
+  );
 
   return {
+    isFacet: (group) => facetGroups.has(group),
     match(text) {
       let rest = normalize(text);
       const found: GlossaryMatch[] = [];

@@ -1,4 +1,5 @@
 import type { Section } from "../knowledge/sections.js";
+import { type Bridge, createBridge } from "./dictionary.js";
 import { compileGlossary, type Glossary } from "./glossary.js";
 import { indexTerms, words } from "./tokenize.js";
 
@@ -17,8 +18,23 @@ export interface SearchResult {
   covered: boolean;
 }
 
+/** The earlier turns of a conversation, as retrieval uses them (a Turn fits). */
+export interface PastTurn {
+  question: string;
+  /** Section ids the answer used, best first. */
+  sources?: readonly string[] | undefined;
+}
+
+export interface SearchOptions {
+  /** How many hits to return (5 by default). */
+  limit?: number | undefined;
+  /** Earlier turns, oldest first: a follow-up is searched together with the previous question. */
+  history?: readonly PastTurn[] | undefined;
+}
+
 export interface Retriever {
-  search(question: string, limit?: number): SearchResult;
+  /** The sections that answer a question, best first. A number is the limit (the older signature). */
+  search(question: string, options?: number | SearchOptions): SearchResult;
   /** How well each text (a sentence, say) answers the question: idf-weighted concepts it contains. */
   scoreTexts(question: string, texts: string[]): number[];
 }
@@ -30,6 +46,8 @@ export interface RetrieverOptions {
   minCoverage?: number;
   /** Minimum BM25 score of the best section to count as covered. */
   minScore?: number;
+  /** The compact CC-CEDICT word list (loadDictionary()): a Chinese–English bridge for any knowledge. */
+  dictionary?: string | undefined;
 }
 
 /** One idea of the question: alternative index terms with their weights (synonyms, translations, bigrams). */
@@ -38,6 +56,11 @@ interface Concept {
   alts: Map<string, number>;
   /** Where it appears in the question; the first concept is usually the topic ("X 和 Y 有什么不同"). */
   index: number;
+  /** A word that asks for a kind of answer (an example, a difference) rather than naming a topic. */
+  facet?: boolean;
+  /** An English word, and how specific it is (see Bridge.specificity). */
+  latin?: boolean;
+  specificity?: number;
 }
 
 /** "4,RAG技术" → "RAG技术": a heading's list number is not part of what it is about. */
@@ -45,6 +68,16 @@ const withoutNumbering = (title: string) => title.replace(/^\s*\d+\s*[,,.、)）
 
 const groupTerm = (group: number) => `\u0001g${group}`;
 
+/** A translation through the dictionary counts this much of the word it translates. */
+const BRIDGE_WEIGHT = 0.7;
+/** At most this many dictionary translations per question word, the strongest first. */
+const BRIDGE_MAX = 4;
+/** In a follow-up, the previous question's concepts count this much of the new question's. */
+const CONTEXT_WEIGHT = 0.5;
+/** In a follow-up, a word that asks for a kind of answer counts this much: the topic comes from context. */
+const FACET_WEIGHT = 0.3;
+/** In a follow-up, the previous answer's first section gets this share of the best score (then 1/2, 1/3…). */
+const SOURCE_WEIGHT = 0.2;
 const K1 = 1.2;
 const TOPIC_BOOST = 1.3;
 const TITLE_COVERAGE_FACTOR = 0.6;
@@ -68,24 +101,46 @@ export function createRetriever(
   const postings = new Map<string, { doc: number; tf: number }[]>();
   const lengths: number[] = [];
   const titleSets: Set<string>[] = [];
-  sections.forEach((section, doc) => {
-    const tf = new Map<string, number>();
-    const titles = [...section.parents.slice(1), section.title].map(withoutNumbering);
-    const titleTerms = indexTerms(titles.join(" "));
-    titleTerms.push(...indexTerms(withoutNumbering(section.title)));
-    for (const t of titleTerms) tf.set(t, (tf.get(t) ?? 0) + titleWeight);
-    const bodyTerms = indexTerms(section.text);
+  // One rendering of a section (its original, or its translation) into term frequencies.
+  const indexRendering = (
+    title: string,
+    parents: readonly string[],
+    text: string,
+    tf: Map<string, number>,
+  ) => {
+    const titleList = indexTerms([...parents.slice(1), title].map(withoutNumbering).join(" "));
+    titleList.push(...indexTerms(withoutNumbering(title)));
+    for (const t of titleList) tf.set(t, (tf.get(t) ?? 0) + titleWeight);
+    const bodyTerms = indexTerms(text);
     for (const t of bodyTerms) tf.set(t, (tf.get(t) ?? 0) + 1);
     // Glossary groups are index terms of their own, so that a concept has one document frequency
     // whichever language or form names it.
-    for (const [group, count] of compiled.count(section.title)) {
+    for (const [group, count] of compiled.count(title)) {
       tf.set(groupTerm(group), (tf.get(groupTerm(group)) ?? 0) + titleWeight * count);
-      titleTerms.push(groupTerm(group));
+      titleList.push(groupTerm(group));
     }
-    for (const [group, count] of compiled.count(section.text))
+    for (const [group, count] of compiled.count(text))
       tf.set(groupTerm(group), (tf.get(groupTerm(group)) ?? 0) + count);
+    return { titleList, length: bodyTerms.length + titleWeight * titleList.length };
+  };
+
+  sections.forEach((section, doc) => {
+    const tf = new Map<string, number>();
+    const original = indexRendering(section.title, section.parents, section.text, tf);
+    let titleTerms = original.titleList;
+    let length = original.length;
+    if (section.en) {
+      // A section and its translation are two renderings of one text: a term counts as often as the
+      // rendering that uses it most, and the section is as long as its longer rendering, so a translated
+      // section is not favoured (or penalised) against one without a translation.
+      const en = new Map<string, number>();
+      const translated = indexRendering(section.en.title, [], section.en.text, en);
+      for (const [term, weight] of en) tf.set(term, Math.max(tf.get(term) ?? 0, weight));
+      titleTerms = [...titleTerms, ...translated.titleList];
+      length = Math.max(length, translated.length);
+    }
     titleSets.push(new Set(titleTerms));
-    lengths.push(bodyTerms.length + titleWeight * titleTerms.length);
+    lengths.push(length);
     for (const [term, n] of tf) {
       const list = postings.get(term);
       if (list) list.push({ doc, tf: n });
@@ -93,6 +148,18 @@ export function createRetriever(
     }
   });
   const n = sections.length;
+  const docOf = new Map(sections.map((s, doc) => [s.id, doc]));
+  // The dictionary bridge serves the terms of sections that have no translation. A translated section is
+  // reached in either language through its own two renderings; bridging into it only adds noise. It is
+  // made on the first question, so an index builds as fast without it (~0.1 s for 10,000 sections).
+  const translated = sections.map((s) => s.en !== undefined);
+  let bridge: Bridge | undefined;
+  const bridgeOf = () => {
+    bridge ??= createBridge(options.dictionary, (term) =>
+      (postings.get(term) ?? []).some((p) => !translated[p.doc]),
+    );
+    return bridge;
+  };
   const latinVocabulary = [...postings.keys()].filter((t) => t.length >= 5 && /^[a-z]+$/.test(t));
   const avgLength = lengths.reduce((a, b) => a + b, 0) / Math.max(1, n);
   // A heading with one line under it (a subtitle) should not win on shortness alone.
@@ -105,16 +172,27 @@ export function createRetriever(
   // question about something else ("Kubernetes autoscaling") is not covered, not so much that one
   // unexpected word in an on-topic question sinks it.
   const unknownWeight = Math.log(1 + (n - n / 5 + 0.5) / (n / 5 + 0.5));
+  // An English word the knowledge never uses and few dictionary senses use either ("lasagna", "ibuprofen")
+  // is most likely what the question is about: it weighs like a term found in one section.
+  const rareWeight = Math.log(1 + (n - 1 + 0.5) / (1 + 0.5));
 
   const conceptsOf = (question: string): Concept[] => {
+    const bridge = bridgeOf();
     const { matches, rest } = compiled.match(question);
     const concepts: Concept[] = [];
     for (const m of matches) {
-      concepts.push({ label: m.form, alts: new Map([[groupTerm(m.group), 1]]), index: m.index });
+      concepts.push({
+        label: m.form,
+        alts: new Map([[groupTerm(m.group), 1]]),
+        index: m.index,
+        facet: compiled.isFacet(m.group),
+      });
     }
     for (const w of words(rest)) {
+      // An English word that many dictionary senses use ("good", "side") says little about the topic.
+      const specificity = w.kind === "latin" ? bridge.specificity(w.term) : 1;
       const alts = new Map<string, number>([
-        [w.term, Array.from(w.term).length === 1 && w.kind === "han-word" ? 0.5 : 1],
+        [w.term, (Array.from(w.term).length === 1 && w.kind === "han-word" ? 0.5 : 1) * specificity],
       ]);
       if (w.kind === "han-word") {
         const chars = Array.from(w.term);
@@ -129,7 +207,14 @@ export function createRetriever(
           if (known[0] === w.term[0] && withinOneEdit(w.term, known)) alts.set(known, 0.8);
         }
       }
-      concepts.push({ label: w.term, alts, index: w.index });
+      // Words of the knowledge that translate this one, through the dictionary; the rarest first.
+      const translations = [...(bridge.translations(w.term) ?? [])]
+        .filter(([term]) => !alts.has(term))
+        .map(([term, strength]) => [term, BRIDGE_WEIGHT * strength * specificity, idfOf(term)] as const)
+        .sort((a, b) => b[1] * b[2] - a[1] * a[2])
+        .slice(0, BRIDGE_MAX);
+      for (const [term, weight] of translations) alts.set(term, weight);
+      concepts.push({ label: w.term, alts, index: w.index, latin: w.kind === "latin", specificity });
     }
     return concepts.sort((a, b) => a.index - b.index);
   };
@@ -154,67 +239,117 @@ export function createRetriever(
       });
     },
 
-    search(question, limit = 5) {
-      const concepts = conceptsOf(question);
-      if (concepts.length === 0 || n === 0) return { hits: [], covered: false };
+    search(question, options) {
+      const { limit = 5, history = [] } = typeof options === "number" ? { limit: options } : (options ?? {});
+      const own = conceptsOf(question);
+      const previous = history.at(-1);
+      if (n === 0 || (own.length === 0 && !previous)) return { hits: [], covered: false };
+      const alone = rank(own.map((concept) => ({ concept, scale: 1, context: false })));
+      if (!previous) return finish(alone, limit);
 
-      const scores = new Float64Array(n);
-      const matchedWeight = new Float64Array(n);
-      const titleHit = new Uint8Array(n);
-      let totalWeight = 0;
-      concepts.forEach((concept, position) => {
-        const topicBoost = position === 0 && concepts.length > 1 ? TOPIC_BOOST : 1;
-        // A concept weighs as much as its rarest known alternative; one the knowledge never uses weighs like a rare term.
-        const weight = conceptWeightOf(concept);
-        const conceptWeight = weight > 0 ? weight : unknownWeight * Math.max(...concept.alts.values());
-        totalWeight += conceptWeight;
-        const best = new Map<number, number>();
-        const bestAlt = new Map<number, string>();
-        for (const [alt, w] of concept.alts) {
-          const list = postings.get(alt);
-          if (!list) continue;
-          const idf = idfOf(alt);
-          for (const { doc, tf } of list) {
-            const norm = tf / (tf + K1 * (1 - B + (B * (lengths[doc] ?? 0)) / avgLength));
-            const s = idf * w * norm * (K1 + 1) * topicBoost;
-            if (s > (best.get(doc) ?? 0)) {
-              best.set(doc, s);
-              bestAlt.set(doc, alt);
-            }
-          }
-        }
-        for (const [doc, s] of best) {
-          scores[doc] = (scores[doc] ?? 0) + s;
-          matchedWeight[doc] = (matchedWeight[doc] ?? 0) + conceptWeight;
-          if (titleSets[doc]?.has(bestAlt.get(doc) ?? "")) titleHit[doc] = 1;
-        }
+      // A follow-up: the previous question's concepts join at a lower weight, and the sections its answer
+      // used get a small lead, so "can you give an example?" stays on the topic under discussion. Words
+      // that ask for a kind of answer (example, difference, reason…) name no topic of their own here.
+      const labels = new Set(own.map((c) => c.label));
+      const weighted = [
+        ...own.map((concept) => ({
+          concept,
+          scale: concept.facet ? FACET_WEIGHT : 1,
+          context: false,
+        })),
+        ...conceptsOf(previous.question)
+          .filter((c) => !labels.has(c.label))
+          .map((concept) => ({ concept, scale: CONTEXT_WEIGHT, context: true })),
+      ];
+      const combined = rank(weighted);
+      const top = Math.max(0, ...combined.scores);
+      (previous.sources ?? []).forEach((id, i) => {
+        const doc = docOf.get(id);
+        if (doc !== undefined)
+          combined.scores[doc] = (combined.scores[doc] ?? 0) + (SOURCE_WEIGHT * top) / (i + 1);
       });
-
-      const hits: Hit[] = [];
-      for (let doc = 0; doc < n; doc++) {
-        const score = scores[doc] ?? 0;
-        const section = sections[doc];
-        if (score > 0 && section) {
-          hits.push({
-            section,
-            score,
-            coverage: (matchedWeight[doc] ?? 0) / totalWeight,
-            titleMatch: titleHit[doc] === 1,
-          });
-        }
-      }
-      hits.sort((a, b) => b.score - a.score);
-      const top = hits.slice(0, 3);
-      // Covered when a top section holds most of what was asked, or a good part of it with a title that names it.
-      const covered =
-        (hits[0]?.score ?? 0) >= minScore &&
-        top.some(
-          (h) =>
-            h.coverage >= minCoverage || (h.titleMatch && h.coverage >= minCoverage * TITLE_COVERAGE_FACTOR),
-        );
-      return { hits: hits.slice(0, limit), covered };
+      const result = finish(combined, limit);
+      // Covered when the question is covered on its own, or together with the conversation so far.
+      return alone.concepts > 0 && finish(alone, 3).covered ? { ...result, covered: true } : result;
     },
   };
+
+  interface Ranking {
+    scores: Float64Array;
+    matchedWeight: Float64Array;
+    titleHit: Uint8Array;
+    totalWeight: number;
+    concepts: number;
+  }
+
+  function rank(weighted: { concept: Concept; scale: number; context: boolean }[]): Ranking {
+    const scores = new Float64Array(n);
+    const matchedWeight = new Float64Array(n);
+    const titleHit = new Uint8Array(n);
+    let totalWeight = 0;
+    const ownCount = weighted.filter((w) => !w.context).length;
+    weighted.forEach(({ concept, scale, context }, position) => {
+      const topicBoost = position === 0 && ownCount > 1 ? TOPIC_BOOST : 1;
+      // A concept weighs as much as its rarest known alternative; one the knowledge never uses weighs like a rare term.
+      const weight = conceptWeightOf(concept);
+      const conceptWeight =
+        scale *
+        (weight > 0
+          ? weight
+          : (concept.latin
+              ? Math.max(unknownWeight, rareWeight * (concept.specificity ?? 1))
+              : unknownWeight) * Math.max(...concept.alts.values()));
+      totalWeight += conceptWeight;
+      const best = new Map<number, number>();
+      const bestAlt = new Map<number, string>();
+      for (const [alt, w] of concept.alts) {
+        const list = postings.get(alt);
+        if (!list) continue;
+        const idf = idfOf(alt);
+        for (const { doc, tf } of list) {
+          const norm = tf / (tf + K1 * (1 - B + (B * (lengths[doc] ?? 0)) / avgLength));
+          const s = idf * w * norm * (K1 + 1) * topicBoost * scale;
+          if (s > (best.get(doc) ?? 0)) {
+            best.set(doc, s);
+            bestAlt.set(doc, alt);
+          }
+        }
+      }
+      for (const [doc, s] of best) {
+        scores[doc] = (scores[doc] ?? 0) + s;
+        matchedWeight[doc] = (matchedWeight[doc] ?? 0) + conceptWeight;
+        // A title named only by the previous question does not make this one covered.
+        if (!context && titleSets[doc]?.has(bestAlt.get(doc) ?? "")) titleHit[doc] = 1;
+      }
+    });
+    return { scores, matchedWeight, titleHit, totalWeight, concepts: ownCount };
+  }
+
+  function finish(r: Ranking, limit: number): SearchResult {
+    const hits: Hit[] = [];
+    for (let doc = 0; doc < n; doc++) {
+      const score = r.scores[doc] ?? 0;
+      const section = sections[doc];
+      if (score > 0 && section) {
+        hits.push({
+          section,
+          score,
+          coverage: r.totalWeight > 0 ? (r.matchedWeight[doc] ?? 0) / r.totalWeight : 0,
+          titleMatch: r.titleHit[doc] === 1,
+        });
+      }
+    }
+    hits.sort((a, b) => b.score - a.score);
+    const top = hits.slice(0, 3);
+    // Covered when a top section holds most of what was asked, or a good part of it with a title that names it.
+    const covered =
+      (hits[0]?.score ?? 0) >= minScore &&
+      top.some(
+        (h) =>
+          h.coverage >= minCoverage || (h.titleMatch && h.coverage >= minCoverage * TITLE_COVERAGE_FACTOR),
+      );
+    return { hits: hits.slice(0, limit), covered };
+  }
 }
 
 /** Whether two words differ by at most one insertion, deletion or substitution. */

