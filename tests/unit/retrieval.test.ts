@@ -95,7 +95,7 @@ describe("retrieval", () => {
 
 describe("follow-ups", () => {
   const id = (title: string) => knowledge.sections.find((s) => s.title === title)?.id ?? "";
-  const after = (previous: string, title: string) => [{ question: previous, sources: [id(title)] }];
+  const afterTurn = (previous: string, title: string) => [{ question: previous, sources: [id(title)] }];
 
   it("a follow-up that names no topic stays on the topic under discussion", () => {
     for (const [first, title, next] of [
@@ -103,7 +103,7 @@ describe("follow-ups", () => {
       ["What is an agent?", "5,Agent", "can you give an example?"],
       ["什么是RAG?", "4,RAG技术", "为什么?"],
     ] as const) {
-      const result = retriever.search(next, { history: after(first, title) });
+      const result = retriever.search(next, { history: afterTurn(first, title) });
       expect(result.hits[0]?.section.title, next).toBe(title);
       expect(result.covered, next).toBe(true);
     }
@@ -111,16 +111,16 @@ describe("follow-ups", () => {
 
   it("a follow-up that names a new topic goes there", () => {
     expect(
-      retriever.search("那RAG呢?", { history: after("Agent 是什么?", "5,Agent") }).hits[0]?.section.title,
+      retriever.search("那RAG呢?", { history: afterTurn("Agent 是什么?", "5,Agent") }).hits[0]?.section.title,
     ).toBe("4,RAG技术");
     expect(
-      retriever.search("And what is multimodality?", { history: after("What is RAG?", "4,RAG技术") }).hits[0]
-        ?.section.title,
+      retriever.search("And what is multimodality?", { history: afterTurn("What is RAG?", "4,RAG技术") })
+        .hits[0]?.section.title,
     ).toBe("模型版本有好多,他们的区别是什么?");
   });
 
   it("an unrelated question is still refused in a conversation", () => {
-    const history = after("What is RAG?", "4,RAG技术");
+    const history = afterTurn("What is RAG?", "4,RAG技术");
     expect(retriever.search("How do I bake sourdough bread?", { history }).covered).toBe(false);
     expect(retriever.search("明天北京会下雨吗?", { history }).covered).toBe(false);
   });

@@ -39,10 +39,6 @@ const NATIVE_UNSUPPORTED = new Set([
 ]);
 
 const errorCode = (e: unknown) => (e as { data?: { error?: string } })?.data?.error ?? "";
-const fallback = (markdown: string) => {
-  const plain = plainText(markdown);
-  return plain.length > FALLBACK_LIMIT ? `${plain.slice(0, FALLBACK_LIMIT - 1)}…` : plain || " ";
-};
 
 /**
  * Renders one answer in Slack. The text is always made safe as a whole and only its stable prefix is sent
