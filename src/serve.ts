@@ -34,7 +34,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   if (config.slack && !shardChild) {
     // Each platform SDK loads only when its adapter runs.
     const { createSlackAdapter } = await import("./adapters/slack/adapter.js");
-    const slack = createSlackAdapter(app.bot, config.slack, app.state, logger, { port: config.port, routes });
+    const slack = createSlackAdapter(app.bot, config.slack, logger, { port: config.port, routes });
     runners.push({
       name: "slack",
       ready: slack.ready,
@@ -46,7 +46,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   }
   if (config.discord) {
     const { createDiscordAdapter } = await import("./adapters/discord/adapter.js");
-    const discord = createDiscordAdapter(app.bot, config.discord, app.state, logger);
+    const discord = createDiscordAdapter(app.bot, config.discord, logger);
     runners.push({
       name: "discord",
       ready: discord.ready,

@@ -130,7 +130,7 @@ async function slackStack(native: boolean, env: Record<string, string> = {}) {
   });
   const config = app.config.slack;
   if (!config) throw new Error("slack config missing");
-  const adapter: SlackAdapter = createSlackAdapter(app.bot, config, app.state, app.log.logger, {
+  const adapter: SlackAdapter = createSlackAdapter(app.bot, config, app.log.logger, {
     port,
     editIntervalMs: 30,
   });
@@ -163,7 +163,7 @@ async function discordStack(env: Record<string, string> = {}) {
   });
   const config = app.config.discord;
   if (!config) throw new Error("discord config missing");
-  const adapter: DiscordAdapter = createDiscordAdapter(app.bot, config, app.state, app.log.logger, {
+  const adapter: DiscordAdapter = createDiscordAdapter(app.bot, config, app.log.logger, {
     editIntervalMs: 30,
   });
   await adapter.start();

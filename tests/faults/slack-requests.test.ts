@@ -32,7 +32,6 @@ async function slackBot() {
   const adapter = createSlackAdapter(
     app.bot,
     app.config.slack as NonNullable<typeof app.config.slack>,
-    app.state,
     app.log.logger,
     {
       port,

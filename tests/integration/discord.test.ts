@@ -48,7 +48,7 @@ async function harness(opts: { llm?: boolean; env?: Record<string, string> } = {
   });
   const config = app.config.discord;
   if (!config) throw new Error("discord config missing");
-  const adapter = createDiscordAdapter(app.bot, config, app.state, app.log.logger, { editIntervalMs: 1000 });
+  const adapter = createDiscordAdapter(app.bot, config, app.log.logger, { editIntervalMs: 1000 });
   await adapter.start();
   await waitFor(() => adapter.ready(), "discord.js ready");
   const h = { discord, llm, adapter, app };

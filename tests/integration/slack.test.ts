@@ -61,7 +61,7 @@ async function harness(
   );
   const config = app.config.slack;
   if (!config) throw new Error("slack config missing");
-  const adapter = createSlackAdapter(app.bot, config, app.state, app.log.logger, {
+  const adapter = createSlackAdapter(app.bot, config, app.log.logger, {
     port,
     editIntervalMs: 1000,
   });

@@ -28,6 +28,17 @@ describe("architecture", () => {
     }
   });
 
+  it("adapters are transport: no store library, no state internals, no conversation rules of their own", async () => {
+    const root = projectRoot();
+    for (const file of await files(path.join(root, "src", "adapters"))) {
+      for (const spec of importsOf(await readFile(file, "utf8"))) {
+        expect(spec, file).not.toMatch(/^(keyv|@keyv\/|redis|sqlite3|ioredis)/);
+        expect(spec, file).not.toMatch(/core\/(state|memory)\//);
+        expect(spec, file).not.toMatch(/core\/(limits|conversation\/(address|threads))\.js$/);
+      }
+    }
+  });
+
   it("only the config module reads the environment", async () => {
     const root = projectRoot();
     const sources = [...(await files(path.join(root, "src"))), ...(await files(path.join(root, "commands")))];

@@ -11,7 +11,6 @@ import {
 import type { Config } from "../../config.js";
 import type { Bot } from "../../core/bot.js";
 import type { Logger } from "../../core/log.js";
-import type { StateStore } from "../../core/state/types.js";
 import type { Inbound, OpenReply, ReplySink, Transport } from "../../core/types.js";
 import { watchDiscordConnection } from "./connection.js";
 import { createDiscordReply, type DiscordTarget } from "./reply.js";
@@ -44,7 +43,6 @@ const INFO_COMMANDS = new Set(["topics", "path", "help", "reset"]);
 export function createDiscordAdapter(
   bot: Bot,
   config: DiscordConfig,
-  _state: StateStore,
   logger: Logger,
   options: DiscordAdapterOptions = {},
 ): DiscordAdapter {

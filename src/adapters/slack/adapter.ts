@@ -11,7 +11,6 @@ import type { WebClient } from "@slack/web-api";
 import type { Config } from "../../config.js";
 import type { Bot } from "../../core/bot.js";
 import type { Logger } from "../../core/log.js";
-import type { StateStore } from "../../core/state/types.js";
 import type { Inbound, OpenReply, ReplySink, Transport } from "../../core/types.js";
 import { watchSocketMode } from "./connection.js";
 import { guardSlackRequests } from "./receiver.js";
@@ -76,7 +75,6 @@ interface SlackMessage {
 export function createSlackAdapter(
   bot: Bot,
   config: SlackConfig,
-  _state: StateStore,
   logger: Logger,
   options: SlackAdapterOptions,
 ): SlackAdapter {
