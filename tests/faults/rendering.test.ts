@@ -346,3 +346,32 @@ describe("a stream that never ends", () => {
     expect(JSON.stringify(end.args.blocks)).toMatch(/more words/);
   });
 });
+
+describe("an answer that fails after several messages", () => {
+  it("Discord keeps every part shown and ends the last with the error", async () => {
+    const d = await discordStack({ MAX_ANSWER_CHARS: "20000", MAX_ANSWER_TOKENS: "32000" });
+    const long = Array.from({ length: 12 }, (_, i) => `Paragraph ${i} ${"y".repeat(480)} [5]\n\n`);
+    d.llm.behave({ mode: "cut", cutAfter: 12, chunkDelayMs: 5, reply: () => [...long, "never sent"] });
+    d.discord.dispatch("MESSAGE_CREATE", d.discord.message(`<@${BOT_ID}> What is RAG?`));
+    await waitFor(
+      () => discordMessages(d.discord).some((c) => JSON.stringify(c.body ?? "").includes("⚠️")),
+      "the error notice",
+      15_000,
+    );
+    await waitFor(() => d.app.bot.inFlight() === 0, "the answer's end");
+    // What each message shows last: part 1 still starts the answer, the notice closes the last part.
+    const latest = new Map<string, string>();
+    for (const c of discordMessages(d.discord)) {
+      const content = (c.body as { content?: string } | undefined)?.content;
+      const id = c.method === "POST" ? (c as { messageId?: string }).messageId : c.path.split("/").at(-1);
+      if (content !== undefined && id) latest.set(id, content);
+    }
+    const parts = [...latest.values()];
+    expect(parts.length).toBeGreaterThan(1);
+    expect(parts[0]).toMatch(/^Paragraph 0 /);
+    expect(parts.at(-1)).toMatch(/⚠️/);
+    expect(parts.slice(0, -1).some((p) => p.includes("⚠️"))).toBe(false);
+    const shown = parts.join("\n");
+    for (let i = 0; i < 12; i++) expect(shown).toContain(`Paragraph ${i} `);
+  });
+});
