@@ -11,20 +11,17 @@ const optionalString = z
   .transform((v) => (v === "" ? undefined : v))
   .optional();
 
-const int = (fallback: number, min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === "") return fallback;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: "custom", message: `must be a whole number from ${min} to ${max}, got "${v}"` });
-        return z.NEVER;
-      }
-      return n;
-    });
+/** An unset or blank variable takes its default. */
+const blank = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
+
+/** A whole number in a range, through zod's own coercion. */
+const int = (fallback: number, min: number, max: number) => {
+  const error = `must be a whole number from ${min} to ${max}`;
+  return z.preprocess(
+    blank,
+    z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error }).default(fallback),
+  );
+};
 
 const url = (schemes: string[]) =>
   optionalString.refine(
@@ -49,18 +46,9 @@ const list = z
       .filter(Boolean),
   );
 
+/** true/false, 1/0, yes/no, on/off, through zod's own string-to-boolean. */
 const bool = (fallback: boolean) =>
-  z
-    .string()
-    .trim()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === "") return fallback;
-      if (/^(1|true|yes|on)$/i.test(v)) return true;
-      if (/^(0|false|no|off)$/i.test(v)) return false;
-      ctx.addIssue({ code: "custom", message: `must be true or false, got "${v}"` });
-      return z.NEVER;
-    });
+  z.preprocess(blank, z.stringbool({ error: "must be true or false" }).default(fallback));
 
 const memoryUrl = z
   .string()
