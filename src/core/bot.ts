@@ -44,6 +44,9 @@ const EXPECTED = new Set([
   "budget_exhausted",
   "not_allowed",
 ]);
+/** What became of one delivery. */
+type Outcome = "ignored" | "duplicate" | "not_allowed" | "acknowledged" | "replied" | "failed";
+
 /** How long a delivery id is remembered, so retries and replays are answered once. */
 const DEDUP_TTL_MS = 24 * 3600 * 1000;
 /** How much of a slash command's question is echoed above its answer. */
@@ -171,15 +174,15 @@ export function createBot(services: BotServices, logger: Logger): Bot {
     };
   };
 
-  const receive = async (inbound: Inbound, transport: Transport): Promise<void> => {
+  /** One delivery through the pipeline; says what became of it, for the closing log line. */
+  const pipeline = async (
+    inbound: Inbound,
+    transport: Transport,
+    log: Logger,
+    correlationId: string,
+  ): Promise<Outcome> => {
     const started = performance.now();
-    const correlationId = randomUUID().slice(0, 8);
     const kind = inbound.kind ?? "message";
-    const log = logger.child({
-      cid: correlationId,
-      platform: inbound.platform,
-      workspace: inbound.workspace,
-    });
     const direct = inbound.isDirect || inbound.assistant === true || inbound.platform === "cli";
     let lang = detectLang(inbound.text);
 
@@ -201,14 +204,14 @@ export function createBot(services: BotServices, logger: Logger): Bot {
     // 2. Allowlists: where the bot may not answer, it says nothing in public.
     if (!isAllowed(services, inbound)) {
       log.info({ kind, channel: inbound.channel }, "not allowed here; not answering");
-      if (kind === "message") return;
-      if (!(await firstDelivery(inbound, log))) return;
+      if (kind === "message") return "not_allowed";
+      if (!(await firstDelivery(inbound, log))) return "duplicate";
       const error = new BotError("Not allowed here.", "not_allowed");
       await transport
         .open({ visibility: "private" })
         .fail(error, userMessage(error, lang, correlationId))
         .catch((err: unknown) => log.warn({ err }, "could not deliver the refusal"));
-      return;
+      return "not_allowed";
     }
 
     // 3. The command; the conversation this belongs to; whether the message is meant for the bot.
@@ -240,11 +243,11 @@ export function createBot(services: BotServices, logger: Logger): Bot {
       });
       if (decision.act === "ignore") {
         log.debug({ why: decision.why }, "not for the bot");
-        return;
+        return "ignored";
       }
       if (!(await firstDelivery(inbound, log))) {
         log.info({ id: inbound.id }, "duplicate delivery ignored");
-        return;
+        return "duplicate";
       }
       if (decision.act === "acknowledge") {
         log.debug({ why: decision.why }, "acknowledged");
@@ -260,12 +263,12 @@ export function createBot(services: BotServices, logger: Logger): Bot {
         } else {
           await transport.react?.().catch((err: unknown) => log.debug({ err }, "could not react"));
         }
-        return;
+        return "acknowledged";
       }
       log.debug({ why: decision.why }, "answering");
     } else if (!(await firstDelivery(inbound, log))) {
       log.info({ id: inbound.id, kind }, "duplicate delivery ignored");
-      return;
+      return "duplicate";
     }
 
     // 4. The reply it goes to. Slash commands' informational answers are private.
@@ -298,6 +301,7 @@ export function createBot(services: BotServices, logger: Logger): Bot {
     active.add(abort);
     services.metrics.inFlight.inc();
     let answered = false;
+    let failed = false;
     try {
       if (draining) throw new BotError("Shutting down.", "shutting_down");
       if (!command) throw new BotError(`There is no command "${name}".`, "unknown_command");
@@ -326,6 +330,7 @@ export function createBot(services: BotServices, logger: Logger): Bot {
       await command.run(ctx);
       answered = isAsk;
     } catch (thrown) {
+      failed = true;
       const error =
         abort.signal.aborted && !(thrown instanceof BotError)
           ? new BotError("Shutting down.", "shutting_down")
@@ -358,6 +363,25 @@ export function createBot(services: BotServices, logger: Logger): Bot {
         if (sent.length > 0) await threads.remember(inbound.platform, sent, conversationRoot);
       }
     }
+    return failed ? "failed" : "replied";
+  };
+
+  const receive = async (inbound: Inbound, transport: Transport): Promise<void> => {
+    const correlationId = randomUUID().slice(0, 8);
+    const log = logger.child({
+      cid: correlationId,
+      platform: inbound.platform,
+      workspace: inbound.workspace,
+    });
+    let outcome: Outcome;
+    try {
+      outcome = await pipeline(inbound, transport, log, correlationId);
+    } catch (err) {
+      log.error({ err }, "message handling failed");
+      outcome = "failed";
+    }
+    // One closing line per delivery, after everything it caused (replies, reactions, thread records).
+    log.debug({ id: inbound.id, kind: inbound.kind ?? "message", outcome }, "handled");
   };
 
   const feedback: Bot["feedback"] = async (inbound, vote, answerRef) => {
