@@ -239,7 +239,13 @@ export function createBot(services: BotServices, logger: Logger): Bot {
         query: normalized.query,
         followups: services.config.threadFollowups,
         hasFiles: inbound.hasFiles,
-        commandWord: command !== undefined && command.name !== "ask",
+        // A command the platform named, or one named in words ("help", "@bot reset"). An empty message gets
+        // help when it is for the bot (a bare mention, a DM), not when it is a file alone in a thread.
+        commandWord:
+          inbound.command !== undefined ||
+          (command !== undefined &&
+            command.name !== "ask" &&
+            ((normalized.query || normalized.text).trim() !== "" || mentionsBot || direct)),
       });
       if (decision.act === "ignore") {
         log.debug({ why: decision.why }, "not for the bot");
@@ -328,7 +334,8 @@ export function createBot(services: BotServices, logger: Logger): Bot {
       };
       log.debug({ command: command.name }, "handling");
       await command.run(ctx);
-      answered = isAsk;
+      // Any public reply to a message (an answer, help, topics, a reset) makes its thread one the bot is in.
+      answered = isAsk || kind === "message";
     } catch (thrown) {
       failed = true;
       const error =
