@@ -23,6 +23,8 @@ export const GUILD_ID = "900000000000000010";
 export const CHANNEL_ID = "900000000000000020";
 export const USER_ID = "900000000000000030";
 export const DM_CHANNEL_ID = "900000000000000040";
+/** The bot's managed role in the guild (Discord gives every bot one, tagged with its id). */
+export const BOT_ROLE_ID = "900000000000000050";
 
 // Snowflakes from the clock, as Discord makes them, so ids never repeat across runs sharing one Redis.
 let snowflake = (BigInt(Date.now()) - 1420070400000n) << 22n;
@@ -300,6 +302,18 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
                 managed: false,
                 mentionable: false,
                 flags: 0,
+              },
+              {
+                id: BOT_ROLE_ID,
+                name: "memo-bot",
+                permissions: "0",
+                position: 1,
+                color: 0,
+                hoist: false,
+                managed: true,
+                mentionable: true,
+                flags: 0,
+                tags: { bot_id: BOT_ID },
               },
             ],
             emojis: [],
