@@ -218,11 +218,17 @@ export function createBot(services: BotServices, logger: Logger): Bot {
     const { command, rest, name } = route(services.commands, inbound, normalized.query || normalized.text);
     const { threads } = services;
     const platformThread = inbound.thread ?? inbound.replyTo;
-    const mappedRoot = platformThread ? await threads.rootOf(inbound.platform, platformThread) : undefined;
+    const mapped = platformThread ? await threads.rootOf(inbound.platform, platformThread) : undefined;
+    const mappedRoot = mapped?.root;
     // A channel message outside a thread starts one; so does a slash-command question (its answer's thread).
     const startsThread = kind === "message" || (kind === "command" && command?.name === "ask");
     const root = mappedRoot ?? inbound.thread ?? (startsThread && !direct ? inbound.id : undefined);
-    const place: Inbound = { ...inbound, ...(root && !inbound.isDirect ? { thread: root } : {}) };
+    // A reply to one of the bot's messages continues that message's conversation, keyed where it was.
+    const place: Inbound = {
+      ...inbound,
+      ...(mapped?.channel ? { channel: mapped.channel } : {}),
+      ...(root && !inbound.isDirect ? { thread: root } : {}),
+    };
     if (kind === "message") {
       const replyToBot = inbound.replyTo !== undefined && mappedRoot !== undefined;
       const facts = root && !direct ? await threads.facts(threadKey(place), inbound.user) : undefined;
@@ -367,7 +373,8 @@ export function createBot(services: BotServices, logger: Logger): Bot {
         const at: Inbound = { ...place, thread: conversationRoot };
         await threads.join(threadKey(at), inbound.user);
         const sent = opened?.sent?.() ?? [];
-        if (sent.length > 0) await threads.remember(inbound.platform, sent, conversationRoot);
+        if (sent.length > 0)
+          await threads.remember(inbound.platform, sent, { root: conversationRoot, channel: place.channel });
       }
     }
     return failed ? "failed" : "replied";
