@@ -75,6 +75,7 @@ export interface FakeDiscord {
 export async function startFakeDiscord(): Promise<FakeDiscord> {
   const calls: RestCall[] = [];
   const messages = new Map<string, Record<string, unknown>>();
+  const originals = new Map<string, string>();
   const limits: { pattern: RegExp; retryAfter: number }[] = [];
   /** One gateway connection per shard; dispatches go to shard 0 (where the guild and DMs live). */
   const shards = new Map<WebSocket, number>();
@@ -212,9 +213,14 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
           avatar: null,
         });
       if (method === "POST" && /^\/interactions\/\d+\/[^/]+\/callback$/.test(path)) return json(res, 204);
-      if (on("PATCH", /^\/webhooks\/(\d+)\/([^/]+)\/messages\/@original$/)) {
-        const msg = messageObject(CHANNEL_ID, body ?? {});
-        return json(res, 200, { ...msg, id: nextId() });
+      const original = on("PATCH", /^\/webhooks\/(\d+)\/([^/]+)\/messages\/@original$/);
+      if (original) {
+        // The interaction's original response is one message: the same id on every edit.
+        const token = original[2] ?? "";
+        const id = originals.get(token) ?? nextId();
+        originals.set(token, id);
+        call.messageId = id;
+        return json(res, 200, messageObject(CHANNEL_ID, body ?? {}, id));
       }
       if (method === "POST" && /^\/webhooks\/\d+\/[^/]+$/.test(path))
         return json(res, 200, messageObject(CHANNEL_ID, body ?? {}));
