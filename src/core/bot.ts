@@ -44,6 +44,9 @@ const EXPECTED = new Set([
   "budget_exhausted",
   "not_allowed",
 ]);
+/** What became of one delivery. */
+type Outcome = "ignored" | "duplicate" | "not_allowed" | "acknowledged" | "replied" | "failed";
+
 /** How long a delivery id is remembered, so retries and replays are answered once. */
 const DEDUP_TTL_MS = 24 * 3600 * 1000;
 /** How much of a slash command's question is echoed above its answer. */
@@ -171,15 +174,15 @@ export function createBot(services: BotServices, logger: Logger): Bot {
     };
   };
 
-  const receive = async (inbound: Inbound, transport: Transport): Promise<void> => {
+  /** One delivery through the pipeline; says what became of it, for the closing log line. */
+  const pipeline = async (
+    inbound: Inbound,
+    transport: Transport,
+    log: Logger,
+    correlationId: string,
+  ): Promise<Outcome> => {
     const started = performance.now();
-    const correlationId = randomUUID().slice(0, 8);
     const kind = inbound.kind ?? "message";
-    const log = logger.child({
-      cid: correlationId,
-      platform: inbound.platform,
-      workspace: inbound.workspace,
-    });
     const direct = inbound.isDirect || inbound.assistant === true || inbound.platform === "cli";
     let lang = detectLang(inbound.text);
 
@@ -201,25 +204,31 @@ export function createBot(services: BotServices, logger: Logger): Bot {
     // 2. Allowlists: where the bot may not answer, it says nothing in public.
     if (!isAllowed(services, inbound)) {
       log.info({ kind, channel: inbound.channel }, "not allowed here; not answering");
-      if (kind === "message") return;
-      if (!(await firstDelivery(inbound, log))) return;
+      if (kind === "message") return "not_allowed";
+      if (!(await firstDelivery(inbound, log))) return "duplicate";
       const error = new BotError("Not allowed here.", "not_allowed");
       await transport
         .open({ visibility: "private" })
         .fail(error, userMessage(error, lang, correlationId))
         .catch((err: unknown) => log.warn({ err }, "could not deliver the refusal"));
-      return;
+      return "not_allowed";
     }
 
     // 3. The command; the conversation this belongs to; whether the message is meant for the bot.
     const { command, rest, name } = route(services.commands, inbound, normalized.query || normalized.text);
     const { threads } = services;
     const platformThread = inbound.thread ?? inbound.replyTo;
-    const mappedRoot = platformThread ? await threads.rootOf(inbound.platform, platformThread) : undefined;
+    const mapped = platformThread ? await threads.rootOf(inbound.platform, platformThread) : undefined;
+    const mappedRoot = mapped?.root;
     // A channel message outside a thread starts one; so does a slash-command question (its answer's thread).
     const startsThread = kind === "message" || (kind === "command" && command?.name === "ask");
     const root = mappedRoot ?? inbound.thread ?? (startsThread && !direct ? inbound.id : undefined);
-    const place: Inbound = { ...inbound, ...(root && !inbound.isDirect ? { thread: root } : {}) };
+    // A reply to one of the bot's messages continues that message's conversation, keyed where it was.
+    const place: Inbound = {
+      ...inbound,
+      ...(mapped?.channel ? { channel: mapped.channel } : {}),
+      ...(root && !inbound.isDirect ? { thread: root } : {}),
+    };
     if (kind === "message") {
       const replyToBot = inbound.replyTo !== undefined && mappedRoot !== undefined;
       const facts = root && !direct ? await threads.facts(threadKey(place), inbound.user) : undefined;
@@ -236,15 +245,21 @@ export function createBot(services: BotServices, logger: Logger): Bot {
         query: normalized.query,
         followups: services.config.threadFollowups,
         hasFiles: inbound.hasFiles,
-        commandWord: command !== undefined && command.name !== "ask",
+        // A command the platform named, or one named in words ("help", "@bot reset"). An empty message gets
+        // help when it is for the bot (a bare mention, a DM), not when it is a file alone in a thread.
+        commandWord:
+          inbound.command !== undefined ||
+          (command !== undefined &&
+            command.name !== "ask" &&
+            ((normalized.query || normalized.text).trim() !== "" || mentionsBot || direct)),
       });
       if (decision.act === "ignore") {
         log.debug({ why: decision.why }, "not for the bot");
-        return;
+        return "ignored";
       }
       if (!(await firstDelivery(inbound, log))) {
         log.info({ id: inbound.id }, "duplicate delivery ignored");
-        return;
+        return "duplicate";
       }
       if (decision.act === "acknowledge") {
         log.debug({ why: decision.why }, "acknowledged");
@@ -260,12 +275,12 @@ export function createBot(services: BotServices, logger: Logger): Bot {
         } else {
           await transport.react?.().catch((err: unknown) => log.debug({ err }, "could not react"));
         }
-        return;
+        return "acknowledged";
       }
       log.debug({ why: decision.why }, "answering");
     } else if (!(await firstDelivery(inbound, log))) {
       log.info({ id: inbound.id, kind }, "duplicate delivery ignored");
-      return;
+      return "duplicate";
     }
 
     // 4. The reply it goes to. Slash commands' informational answers are private.
@@ -298,6 +313,7 @@ export function createBot(services: BotServices, logger: Logger): Bot {
     active.add(abort);
     services.metrics.inFlight.inc();
     let answered = false;
+    let failed = false;
     try {
       if (draining) throw new BotError("Shutting down.", "shutting_down");
       if (!command) throw new BotError(`There is no command "${name}".`, "unknown_command");
@@ -324,8 +340,10 @@ export function createBot(services: BotServices, logger: Logger): Bot {
       };
       log.debug({ command: command.name }, "handling");
       await command.run(ctx);
-      answered = isAsk;
+      // Any public reply to a message (an answer, help, topics, a reset) makes its thread one the bot is in.
+      answered = isAsk || kind === "message";
     } catch (thrown) {
+      failed = true;
       const error =
         abort.signal.aborted && !(thrown instanceof BotError)
           ? new BotError("Shutting down.", "shutting_down")
@@ -355,9 +373,29 @@ export function createBot(services: BotServices, logger: Logger): Bot {
         const at: Inbound = { ...place, thread: conversationRoot };
         await threads.join(threadKey(at), inbound.user);
         const sent = opened?.sent?.() ?? [];
-        if (sent.length > 0) await threads.remember(inbound.platform, sent, conversationRoot);
+        if (sent.length > 0)
+          await threads.remember(inbound.platform, sent, { root: conversationRoot, channel: place.channel });
       }
     }
+    return failed ? "failed" : "replied";
+  };
+
+  const receive = async (inbound: Inbound, transport: Transport): Promise<void> => {
+    const correlationId = randomUUID().slice(0, 8);
+    const log = logger.child({
+      cid: correlationId,
+      platform: inbound.platform,
+      workspace: inbound.workspace,
+    });
+    let outcome: Outcome;
+    try {
+      outcome = await pipeline(inbound, transport, log, correlationId);
+    } catch (err) {
+      log.error({ err }, "message handling failed");
+      outcome = "failed";
+    }
+    // One closing line per delivery, after everything it caused (replies, reactions, thread records).
+    log.debug({ id: inbound.id, kind: inbound.kind ?? "message", outcome }, "handled");
   };
 
   const feedback: Bot["feedback"] = async (inbound, vote, answerRef) => {

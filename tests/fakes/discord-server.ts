@@ -23,6 +23,8 @@ export const GUILD_ID = "900000000000000010";
 export const CHANNEL_ID = "900000000000000020";
 export const USER_ID = "900000000000000030";
 export const DM_CHANNEL_ID = "900000000000000040";
+/** The bot's managed role in the guild (Discord gives every bot one, tagged with its id). */
+export const BOT_ROLE_ID = "900000000000000050";
 
 // Snowflakes from the clock, as Discord makes them, so ids never repeat across runs sharing one Redis.
 let snowflake = (BigInt(Date.now()) - 1420070400000n) << 22n;
@@ -73,6 +75,7 @@ export interface FakeDiscord {
 export async function startFakeDiscord(): Promise<FakeDiscord> {
   const calls: RestCall[] = [];
   const messages = new Map<string, Record<string, unknown>>();
+  const originals = new Map<string, string>();
   const limits: { pattern: RegExp; retryAfter: number }[] = [];
   /** One gateway connection per shard; dispatches go to shard 0 (where the guild and DMs live). */
   const shards = new Map<WebSocket, number>();
@@ -210,9 +213,14 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
           avatar: null,
         });
       if (method === "POST" && /^\/interactions\/\d+\/[^/]+\/callback$/.test(path)) return json(res, 204);
-      if (on("PATCH", /^\/webhooks\/(\d+)\/([^/]+)\/messages\/@original$/)) {
-        const msg = messageObject(CHANNEL_ID, body ?? {});
-        return json(res, 200, { ...msg, id: nextId() });
+      const original = on("PATCH", /^\/webhooks\/(\d+)\/([^/]+)\/messages\/@original$/);
+      if (original) {
+        // The interaction's original response is one message: the same id on every edit.
+        const token = original[2] ?? "";
+        const id = originals.get(token) ?? nextId();
+        originals.set(token, id);
+        call.messageId = id;
+        return json(res, 200, messageObject(CHANNEL_ID, body ?? {}, id));
       }
       if (method === "POST" && /^\/webhooks\/\d+\/[^/]+$/.test(path))
         return json(res, 200, messageObject(CHANNEL_ID, body ?? {}));
@@ -300,6 +308,18 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
                 managed: false,
                 mentionable: false,
                 flags: 0,
+              },
+              {
+                id: BOT_ROLE_ID,
+                name: "memo-bot",
+                permissions: "0",
+                position: 1,
+                color: 0,
+                hoist: false,
+                managed: true,
+                mentionable: true,
+                flags: 0,
+                tags: { bot_id: BOT_ID },
               },
             ],
             emojis: [],

@@ -160,7 +160,11 @@ export function asksSomething(query: string): boolean {
 
 export function decide(f: AddressFacts): Decision {
   const ack = isAcknowledgement(f.query) && !f.hasFiles && !f.commandWord;
-  if (f.direct) return { act: "answer", why: "direct message" };
+  if (f.direct) {
+    return ack
+      ? { act: "acknowledge", why: "direct message that only acknowledges" }
+      : { act: "answer", why: "direct message" };
+  }
   if (f.mentionsBot) {
     return ack
       ? { act: "acknowledge", why: "mention that only acknowledges" }

@@ -17,7 +17,7 @@ export interface Names {
 export interface Normalized {
   /** What a person reads: names for ids, labels for links, `:emoji:`; the bot's own mention removed. */
   text: string;
-  /** What the question asks, for retrieval and command words: mentions, links' URLs, emoji and channel refs removed. */
+  /** What the question asks, for retrieval and command words: mentions, links (labels too), dates, emoji and channel refs removed. */
   query: string;
   /** The message mentions the bot (its user or one of its roles). */
   mentionsBot: boolean;
@@ -31,7 +31,8 @@ type Token =
   | { kind: "other"; shown: string }
   | { kind: "broadcast" }
   | { kind: "channel"; shown: string }
-  | { kind: "link"; shown: string; label: boolean }
+  | { kind: "link"; shown: string }
+  | { kind: "date"; shown: string }
   | { kind: "emoji"; shown: string };
 
 const decodeEntities = (s: string) => s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
@@ -61,17 +62,16 @@ async function slackTokens(raw: string, self: Self, names: Names): Promise<Token
     } else if (target.startsWith("!subteam^")) {
       out.push({ kind: "other", shown: label ? `@${label.replace(/^@/, "")}` : "@team" });
     } else if (target.startsWith("!date^")) {
-      out.push({ kind: "text", value: decodeEntities(label ?? "") });
+      out.push({ kind: "date", shown: decodeEntities(label ?? "") });
     } else if (target.startsWith("!")) {
       out.push({ kind: "text", value: "" });
     } else {
       // A link: mailto:, http(s)://, or another scheme. The label is what a person reads.
       const url = decodeEntities(target);
-      out.push(
-        label !== undefined
-          ? { kind: "link", shown: decodeEntities(label), label: true }
-          : { kind: "link", shown: url.replace(/^mailto:/, ""), label: false },
-      );
+      out.push({
+        kind: "link",
+        shown: label !== undefined ? decodeEntities(label) : url.replace(/^mailto:/, ""),
+      });
     }
   }
   out.push({ kind: "text", value: decodeEntities(raw.slice(last)) });
@@ -111,7 +111,7 @@ async function discordTokens(raw: string, self: Self, names: Names): Promise<Tok
         : style === "R" || style === "t" || style === "T"
           ? date.toISOString().slice(0, 16).replace("T", " ")
           : date.toISOString().slice(0, 10);
-      out.push({ kind: "text", value: shown ? `${shown} UTC` : "" });
+      out.push({ kind: "date", shown: shown ? `${shown} UTC` : "" });
     } else {
       out.push({ kind: "emoji", shown: `:${kind.replace(/^a?:|:$/g, "")}:` });
     }
@@ -128,11 +128,7 @@ async function discordTokens(raw: string, self: Self, names: Names): Promise<Tok
       )) {
         parts.push({ kind: "text", value: t.value.slice(at, m.index) });
         at = m.index + m[0].length;
-        parts.push(
-          m[1]
-            ? { kind: "link", shown: m[1], label: true }
-            : { kind: "link", shown: m[3] ?? "", label: false },
-        );
+        parts.push({ kind: "link", shown: m[1] ?? m[3] ?? "" });
       }
       parts.push({ kind: "text", value: t.value.slice(at) });
       return parts;
@@ -160,6 +156,10 @@ function splitEmoji(tokens: Token[]): Token[] {
     return parts;
   });
 }
+
+/** Words that only introduce a link or a date, with the marker the link or date left in the query. */
+const POINTER =
+  /(?:\b(?:see(?: also)?|cf\.?|via|per|check(?: out)?|more (?:at|in|here)|details (?:at|in)|source|ref|link|here|read|docs?|due|until|till|before|after|since|by|at|on)|参见|参考|详见|见|看|截止)?[\s:(,,:]*\u2064[\s)]*/giu;
 
 const tidy = (s: string) =>
   s
@@ -213,9 +213,11 @@ export async function normalizeMessage(
         text += t.shown;
         query += " ";
         break;
+      // A link (its label included) and a date point at something; the question is in the words around them.
       case "link":
+      case "date":
         text += t.shown;
-        query += t.label ? t.shown : " ";
+        query += " \u2064 ";
         break;
       case "emoji":
         text += t.shown;
@@ -227,6 +229,9 @@ export async function normalizeMessage(
   query = query
     .replace(/\b(?:cc|fyi|ping)\b:?(?:[\s,]*\u2063)+/gi, " ")
     .replace(/(?:^|\s)(?:cc|fyi)\s*:?\s*$/i, " ")
-    .replace(/\u2063/g, " ");
+    .replace(/\u2063/g, " ")
+    // "see <link>", "(more at <link>)", "due <date>": the words that only point at a link or a date go with it.
+    .replace(POINTER, " ")
+    .replace(/\u2064/g, " ");
   return { text: tidy(text), query: tidy(query), mentionsBot, mentionsOthers };
 }

@@ -15,10 +15,19 @@ export interface Threads {
   /** Records that the bot answered `user` in `thread`. */
   join(thread: string, user: string): Promise<void>;
   /** Records the messages the bot sent for a conversation, so a reply to any of them continues it. */
-  remember(platform: string, messageIds: string[], root: string): Promise<void>;
-  /** The conversation root a bot message belongs to, if it is one of the bot's. */
-  rootOf(platform: string, messageId: string): Promise<string | undefined>;
+  remember(platform: string, messageIds: string[], root: ConversationPlace): Promise<void>;
+  /** The conversation a bot message belongs to, if it is one of the bot's. */
+  rootOf(platform: string, messageId: string): Promise<ConversationPlace | undefined>;
   forget(thread: string): Promise<void>;
+}
+
+/**
+ * Where a conversation lives: its root, and the channel it is keyed by when that is not where a reply to
+ * it arrives (a slash command that came without a channel id is answered in a channel all the same).
+ */
+export interface ConversationPlace {
+  root: string;
+  channel?: string | undefined;
 }
 
 const LOCAL_LIMIT = 5000;
@@ -30,7 +39,7 @@ const LOCAL_LIMIT = 5000;
  */
 export function createThreads(state: StateStore, ttlMs: number, logger: Logger): Threads {
   const local = new Map<string, Set<string>>();
-  const localRoots = new Map<string, string>();
+  const localRoots = new Map<string, ConversationPlace>();
   const keep = <K, V>(map: Map<K, V>, key: K, value: V) => {
     map.delete(key);
     map.set(key, value);
@@ -77,7 +86,9 @@ export function createThreads(state: StateStore, ttlMs: number, logger: Logger):
       const cached = localRoots.get(`${platform}:${messageId}`);
       if (cached) return cached;
       try {
-        return await state.get<string>(`botmsg:${platform}:${messageId}`);
+        const stored = await state.get<ConversationPlace | string>(`botmsg:${platform}:${messageId}`);
+        // Records written before the channel was kept hold the root alone.
+        return typeof stored === "string" ? { root: stored } : stored;
       } catch (err) {
         logger.warn({ err }, "bot message lookup unavailable");
         return undefined;
