@@ -54,7 +54,7 @@ async function slackHarness(opts: { llm?: boolean; native?: boolean; env?: Recor
     ...opts.env,
   });
   if (!app.config.slack) throw new Error("slack config missing");
-  const adapter = createSlackAdapter(app.bot, app.config.slack, app.state, app.log.logger, { port });
+  const adapter = createSlackAdapter(app.bot, app.config.slack, app.log.logger, { port });
   await adapter.start();
   cleanups.push(async () => {
     await adapter.stop();
@@ -310,7 +310,7 @@ async function discordHarness(opts: { llm?: boolean } = {}): Promise<DiscordHarn
     ...(llm ? LLM_ENV(llm.url) : {}),
   });
   if (!app.config.discord) throw new Error("discord config missing");
-  const adapter = createDiscordAdapter(app.bot, app.config.discord, app.state, app.log.logger);
+  const adapter = createDiscordAdapter(app.bot, app.config.discord, app.log.logger);
   await adapter.start();
   await waitFor(() => adapter.ready(), "discord.js ready");
   cleanups.push(async () => {

@@ -75,7 +75,7 @@ describe("a team's Slack thread, played through real Bolt over signed Events API
       SLACK_API_URL: slack.apiUrl,
     });
     if (!app.config.slack) throw new Error("slack config missing");
-    adapter = createSlackAdapter(app.bot, app.config.slack, app.state, app.log.logger, { port });
+    adapter = createSlackAdapter(app.bot, app.config.slack, app.log.logger, { port });
     await adapter.start();
     url = `http://127.0.0.1:${port}/slack/events`;
   });
@@ -261,7 +261,7 @@ describe("a team's Discord day, played through real discord.js over the fake gat
       DISCORD_API_URL: discord.apiUrl,
     });
     if (!app.config.discord) throw new Error("discord config missing");
-    adapter = createDiscordAdapter(app.bot, app.config.discord, app.state, app.log.logger);
+    adapter = createDiscordAdapter(app.bot, app.config.discord, app.log.logger);
     await adapter.start();
     await waitFor(() => adapter.ready(), "discord.js ready");
     // A public thread under #general, as Discord announces it.

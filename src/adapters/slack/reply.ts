@@ -3,7 +3,7 @@ import { chunk, neutralize, plainText, safeStable } from "../../core/conversatio
 import type { Logger } from "../../core/log.js";
 import type { ReplyMeta, ReplySink } from "../../core/types.js";
 import { createThrottle } from "../shared/throttle.js";
-import { answerMessages, FALLBACK_LIMIT, feedbackActions, MARKDOWN_LIMIT, sourcesContext } from "./format.js";
+import { answerMessages, feedbackActions, MARKDOWN_LIMIT, sourcesContext } from "./format.js";
 
 export interface SlackReplyOptions {
   client: WebClient;
