@@ -3,6 +3,7 @@ import type { Config } from "./config.js";
 import type { Answerer } from "./core/answer/answerer.js";
 import { createOfflineAnswerer } from "./core/answer/offline.js";
 import { type Bot, createBot } from "./core/bot.js";
+import { createOpenReplies } from "./core/conversation/open-replies.js";
 import { createThreads } from "./core/conversation/threads.js";
 import { type Knowledge, loadKnowledge } from "./core/knowledge/load.js";
 import { createLimits } from "./core/limits.js";
@@ -73,7 +74,19 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
   );
   const threads = createThreads(state, config.memory.ttlSeconds * 1000, logger);
   const bot = createBot(
-    { config, knowledge, retriever, answerer, memory, limits, metrics, commands, state, threads },
+    {
+      config,
+      knowledge,
+      retriever,
+      answerer,
+      memory,
+      limits,
+      metrics,
+      commands,
+      state,
+      threads,
+      openReplies: createOpenReplies(state, config.instanceId, logger),
+    },
     logger,
   );
   logger.debug({ sections: knowledge.sections.length, mode: answerer.mode, state: state.kind }, "bot ready");

@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { BotError } from "./core/errors.js";
@@ -98,6 +99,7 @@ const schema = z.object({
   MEMORY_LEASE_WAIT_MS: int(30_000, 0, 600_000),
 
   LOG_LEVEL: logLevel,
+  INSTANCE_ID: optionalString,
   PORT: int(3000, 0, 65535),
   SHUTDOWN_GRACE_SECONDS: int(10, 0, 600),
 
@@ -173,6 +175,8 @@ export interface Config {
     leaseWaitMs: number;
   };
   logLevel: Env["LOG_LEVEL"];
+  /** Names this instance across restarts (replies left open by a killed run are closed by the next). */
+  instanceId: string;
   port: number;
   shutdownGraceSeconds: number;
   limits: {
@@ -288,6 +292,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       leaseWaitMs: e.MEMORY_LEASE_WAIT_MS,
     },
     logLevel: e.LOG_LEVEL,
+    instanceId: e.INSTANCE_ID ?? `${hostname()}:${e.PORT}`,
     port: e.PORT,
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
     limits: {

@@ -1,5 +1,6 @@
 import type { Config } from "../config.js";
 import type { Answerer } from "./answer/answerer.js";
+import type { OpenReplies } from "./conversation/open-replies.js";
 import type { Threads } from "./conversation/threads.js";
 import type { Knowledge } from "./knowledge/load.js";
 import type { Lang } from "./lang.js";
@@ -58,6 +59,7 @@ export interface BotServices {
   limits: Limits;
   state: StateStore;
   threads: Threads;
+  openReplies: OpenReplies;
   metrics: Metrics;
   commands: readonly Command[];
 }

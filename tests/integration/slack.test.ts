@@ -319,7 +319,14 @@ describe("Slack adapter (real Bolt, fake Slack Web API)", () => {
     const paragraphs = Array.from({ length: 40 }, (_, i) => `Paragraph ${i} ${"word ".repeat(120)}[14]`);
     h.llm?.behave({ reply: () => paragraphs.map((p) => `${p}\n\n`) });
     await sendSigned(h.url, event(), { secret: SECRET });
-    await waitFor(() => answered(h.slack), "answer");
+    // The whole answer is out when the message carrying the sources (the last one) has been posted.
+    await waitFor(
+      () =>
+        h.slack.calls.some(
+          (c) => c.method === "chat.postMessage" && JSON.stringify(c.args.blocks ?? "").includes("Sources"),
+        ),
+      "the last message of the answer",
+    );
     // The fake rejects what Slack rejects (a markdown block over 12,000 characters, say), so every call
     // carrying the answer must have gone through.
     const finals = h.slack.calls.filter((c) => Array.isArray(c.args.blocks) && c.args.blocks.length > 0);

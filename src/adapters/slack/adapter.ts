@@ -159,6 +159,8 @@ export function createSlackAdapter(
       header,
       editIntervalMs,
       logger: log,
+      onOpen: (ref) => bot.services.openReplies.opened("slack", ref),
+      onClose: (ts) => bot.services.openReplies.closed("slack", ts),
     });
     // The placeholder and the LLM request go out together; the reply waits for the placeholder itself.
     return { reply, begun: reply.begin() };
@@ -383,6 +385,29 @@ export function createSlackAdapter(
     });
   });
 
+  /** Answers a previous run of this instance was killed in the middle of: end them, say so. */
+  const closeLeftOpen = async () => {
+    const left = await bot.services.openReplies.leftOpen("slack");
+    const note = ":warning: I restarted before I could finish this answer. Please ask again.";
+    for (const ref of left) {
+      try {
+        if (ref.kind === "stream") {
+          await app.client.chat.appendStream({
+            channel: ref.channel,
+            ts: ref.ts,
+            markdown_text: `\n\n${note}`,
+          });
+          await app.client.chat.stopStream({ channel: ref.channel, ts: ref.ts });
+        } else {
+          await app.client.chat.update({ channel: ref.channel, ts: ref.ts, text: note, blocks: [] });
+        }
+      } catch (err) {
+        log.warn({ err, ts: ref.ts }, "could not close an answer left open by a previous run");
+      }
+    }
+    if (left.length > 0) log.info({ count: left.length }, "closed answers a previous run left open");
+  };
+
   return {
     app,
     ready: () => started && (socket?.ready() ?? true),
@@ -390,6 +415,7 @@ export function createSlackAdapter(
     async start() {
       await app.start(options.port);
       started = true;
+      void closeLeftOpen();
       log.info({ mode: config.appToken ? "socket" : "http", port: options.port }, "Slack adapter started");
     },
     async stop() {

@@ -20,6 +20,9 @@ export interface SlackReplyOptions {
   header?: string | undefined;
   /** Minimum time between two edits of one message. */
   editIntervalMs: number;
+  /** Told when a message starts showing an unfinished answer, and when every one is finished. */
+  onOpen?: ((ref: { channel: string; ts: string; kind: "stream" | "message" }) => void) | undefined;
+  onClose?: ((ts: string) => void) | undefined;
   /** Called when native streaming turns out to be unsupported here, so later replies skip it. */
   onNativeUnsupported?: (() => void) | undefined;
   logger: Logger;
@@ -81,6 +84,7 @@ export function createSlackReply(
     });
     ts = res.ts;
     track(ts);
+    if (ts) options.onOpen?.({ channel, ts, kind: "message" });
   };
 
   /** Appends `target`'s new part in bounded calls; each piece counts as sent only once Slack took it. */
@@ -108,9 +112,11 @@ export function createSlackReply(
       track(ts);
       streaming = true;
       streamed = first;
+      if (ts) options.onOpen?.({ channel, ts, kind: "stream" });
       if (interim) {
         const placeholderTs = interim;
         interim = undefined;
+        options.onClose?.(placeholderTs);
         await client.chat.delete({ channel, ts: placeholderTs }).catch(() => {});
       }
       await appendUpTo(target);
@@ -206,6 +212,10 @@ export function createSlackReply(
     }
   };
 
+  const closeAll = () => {
+    for (const id of [...sentIds, ...(interim ? [interim] : [])]) options.onClose?.(id);
+  };
+
   return {
     ts: () => ts,
     sent: () => [...sentIds],
@@ -229,6 +239,7 @@ export function createSlackReply(
               text: options.placeholder,
             });
             interim = res.ts;
+            if (interim) options.onOpen?.({ channel, ts: interim, kind: "message" });
           }
         }
       })();
@@ -243,8 +254,12 @@ export function createSlackReply(
       await throttle.settle();
       await began.catch(() => {});
       const body = neutralize("slack", (meta.text || text).trim());
-      if (mode === "native" && !streaming && body) await startNative(withHeader(body));
-      await finish(withHeader(body || " "), meta);
+      try {
+        if (mode === "native" && !streaming && body) await startNative(withHeader(body));
+        await finish(withHeader(body || " "), meta);
+      } finally {
+        closeAll();
+      }
     },
     async fail(_error, message) {
       await throttle.settle();
@@ -257,6 +272,7 @@ export function createSlackReply(
           await client.chat.postMessage({ channel, ...where(), text: plainText(notice) });
         },
       );
+      closeAll();
     },
   };
 }

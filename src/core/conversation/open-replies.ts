@@ -1,0 +1,59 @@
+import type { Logger } from "../log.js";
+import type { StateStore } from "../state/types.js";
+
+/** A reply the platform is showing as unfinished (a native stream, or a "Thinking…" placeholder). */
+export interface OpenReplyRef {
+  channel: string;
+  ts: string;
+  /** Slack native stream (close with stopStream) or an edited message (close with an edit). */
+  kind: "stream" | "message";
+  /** What was shown so far is kept; the note is added. */
+  thread?: string | undefined;
+}
+
+export interface OpenReplies {
+  opened(platform: string, ref: OpenReplyRef): void;
+  closed(platform: string, ts: string): void;
+  /** The replies a previous run of this instance left open (killed mid-answer); forgotten once read. */
+  leftOpen(platform: string): Promise<OpenReplyRef[]>;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/**
+ * Remembers, per instance, which replies are still open, so that a process killed mid-answer (kill -9,
+ * OOM) can close them when it comes back instead of leaving a stream "typing" forever. One process owns
+ * its instance's record, so it is written whole; writes are chained and never block an answer.
+ */
+export function createOpenReplies(state: StateStore, instance: string, logger: Logger): OpenReplies {
+  const open = new Map<string, Map<string, OpenReplyRef>>();
+  let chain: Promise<unknown> = Promise.resolve();
+  const key = (platform: string) => `open-replies:${platform}:${instance}`;
+  const persist = (platform: string) => {
+    const refs = [...(open.get(platform)?.values() ?? [])];
+    chain = chain
+      .then(() => (refs.length > 0 ? state.set(key(platform), refs, DAY_MS) : state.delete(key(platform))))
+      .catch((err: unknown) => logger.debug({ err }, "could not record the open replies"));
+  };
+  return {
+    opened(platform, ref) {
+      const map = open.get(platform) ?? new Map<string, OpenReplyRef>();
+      map.set(ref.ts, ref);
+      open.set(platform, map);
+      persist(platform);
+    },
+    closed(platform, ts) {
+      if (open.get(platform)?.delete(ts)) persist(platform);
+    },
+    async leftOpen(platform) {
+      try {
+        const refs = (await state.get<OpenReplyRef[]>(key(platform))) ?? [];
+        if (refs.length > 0) await state.delete(key(platform));
+        return refs;
+      } catch (err) {
+        logger.warn({ err }, "could not read the replies a previous run left open");
+        return [];
+      }
+    },
+  };
+}

@@ -1,0 +1,97 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { projectRoot } from "../../src/core/paths.js";
+import { type FakeOpenAI, startFakeOpenAI } from "../fakes/openai-server.js";
+import { type FakeSlack, sendSigned, startFakeSlack } from "../fakes/slack-server.js";
+import { spawnService, waitFor } from "../helpers.js";
+
+/**
+ * Issue #11, finding 4: after kill -9 mid-answer the open Slack stream was never closed, and the next
+ * question in that thread waited minutes for the dead process's lock. The next run of the same instance
+ * closes what it left open, and the conversation's lease lapses within seconds.
+ */
+const SECRET = "kill9-signing-secret";
+const fixture = JSON.parse(
+  readFileSync(path.join(projectRoot(), "tests", "fixtures", "slack", "app_mention.json"), "utf8"),
+);
+const event = (ts: string, text: string, thread?: string) =>
+  JSON.stringify({
+    ...fixture,
+    event_id: `Ev${ts.replace(".", "")}`,
+    event: { ...fixture.event, ts, event_ts: ts, text, ...(thread ? { thread_ts: thread } : {}) },
+  });
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
+});
+
+describe("kill -9 mid-answer, then a restart", () => {
+  it("closes the stream the killed run left open and answers the next question in the thread within 15 s", async () => {
+    const slack: FakeSlack = await startFakeSlack({ nativeStreaming: true });
+    cleanups.push(() => slack.close());
+    const llm: FakeOpenAI = await startFakeOpenAI({
+      mode: "endless",
+      chunkDelayMs: 100,
+      reply: () => ["still ", "going [5] "],
+    });
+    cleanups.push(() => llm.close());
+    const dir = mkdtempSync(path.join(tmpdir(), "memo-kill9-"));
+    const env = {
+      SLACK_BOT_TOKEN: "xoxb-kill9-token-1234567890",
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: slack.apiUrl,
+      OPENAI_API_KEY: "sk-kill9-key-0000000000",
+      OPENAI_BASE_URL: llm.url,
+      OPENAI_MAX_RETRIES: "0",
+      MAX_ANSWER_TOKENS: "32000",
+      MAX_ANSWER_CHARS: "100000",
+      MEMORY_URL: `sqlite://${path.join(dir, "memory.sqlite")}`,
+      INSTANCE_ID: "replica-a",
+      LOG_LEVEL: "info",
+    };
+    const first = await spawnService(env);
+    cleanups.push(async () => {
+      if (first.child.exitCode === null) first.child.kill("SIGKILL");
+    });
+    const root = "1740000001.000100";
+    await sendSigned(`${first.url}/slack/events`, event(root, "<@UBOT0001> What is RAG?"), {
+      secret: SECRET,
+    });
+    const started = await waitFor(() => slack.of("chat.startStream")[0], "the answer streaming");
+    await waitFor(() => slack.of("chat.appendStream").length > 1, "more of the answer");
+    const streamTs = String(started.result?.ts);
+    first.child.kill("SIGKILL");
+    await first.exited;
+
+    llm.behave({ mode: "ok", chunkDelayMs: 0, reply: () => ["Follow-up answer [5]."] });
+    const second = await spawnService(env);
+    cleanups.push(() => second.stop());
+    // The stream the killed run left open is ended, with a note saying why.
+    const stopped = await waitFor(
+      () => slack.of("chat.stopStream").find((c) => c.args.ts === streamTs),
+      "the left-open stream stopped",
+    );
+    expect(stopped).toBeDefined();
+    expect(
+      slack
+        .of("chat.appendStream")
+        .some((c) => c.args.ts === streamTs && /I restarted/.test(String(c.args.markdown_text))),
+    ).toBe(true);
+    // The next question in that thread: the dead run's lease lapses within seconds.
+    await sendSigned(
+      `${second.url}/slack/events`,
+      event("1740000002.000100", "<@UBOT0001> and fine-tuning?", root),
+      {
+        secret: SECRET,
+      },
+    );
+    await waitFor(
+      () => slack.of("chat.stopStream").some((c) => c.args.ts !== streamTs),
+      "the next answer",
+      15_000,
+    );
+  });
+});
