@@ -231,7 +231,10 @@ export function createBot(services: BotServices, logger: Logger): Bot {
     };
     if (kind === "message") {
       const replyToBot = inbound.replyTo !== undefined && mappedRoot !== undefined;
-      const facts = root && !direct ? await threads.facts(threadKey(place), inbound.user) : undefined;
+      // Only a message in a thread (or a reply) can be part of one of the bot's conversations; a top-level
+      // channel message never is, even when the thread state cannot be read.
+      const facts =
+        platformThread && root && !direct ? await threads.facts(threadKey(place), inbound.user) : undefined;
       const mentionsBot = normalized.mentionsBot || inbound.mentionsBot === true;
       const decision = decide({
         direct,

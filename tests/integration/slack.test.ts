@@ -284,6 +284,32 @@ describe("Slack adapter (real Bolt, fake Slack Web API)", () => {
     expect(messages.filter((m) => String(m).startsWith("state store unavailable"))).toHaveLength(1);
   });
 
+  it("when the store is down, a thread follow-up is still answered, a top-level channel message is not", async () => {
+    const h = await harness({ state: await brokenState(), env: { MEMORY_TIMEOUT_MS: "200" } });
+    const plain = (ts: string, text: string, thread?: string) =>
+      event(
+        { event_id: `Ev${ts.replace(".", "")}` },
+        {
+          type: "message",
+          channel_type: "channel",
+          ts,
+          event_ts: ts,
+          text,
+          ...(thread ? { thread_ts: thread } : {}),
+        },
+      );
+    await sendSigned(h.url, plain("1600000001.000100", "what is fine-tuning?"), { secret: SECRET });
+    await sendSigned(h.url, plain("1600000002.000100", "what is fine-tuning?", "1600000000.000100"), {
+      secret: SECRET,
+    });
+    await waitFor(() => answered(h.slack), "the follow-up's answer");
+    await waitFor(() => h.app.log.lines().filter((l) => l.msg === "handled").length >= 2, "both handled");
+    const replies = h.slack.calls.filter(
+      (c) => c.method === "chat.postMessage" || c.method === "chat.startStream",
+    );
+    expect(replies.map((c) => c.args.thread_ts)).toEqual(["1600000000.000100"]);
+  });
+
   it("an LLM failure replaces the placeholder with a clear error", async () => {
     const h = await harness({ llm: true, native: false });
     h.llm?.behave({ mode: "status", status: 500 });
