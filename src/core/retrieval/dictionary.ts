@@ -163,12 +163,12 @@ export function createBridge(
       if (inKnowledge(word)) {
         for (const sense of senses) {
           const stems = sense.split(" ");
-          for (const s of stems) link(paraphrases, s, word, 1 / stems.length);
+          for (const s of stems) if (!inKnowledge(s)) link(paraphrases, s, word, 1 / stems.length);
         }
       }
-      // Synonyms: an English word of the knowledge that is a whole sense of this headword (or most of
-      // one) links the words of its other senses to it. Words of one sense are parts of a phrase
-      // ("world cup"), not synonyms, so they are not linked to each other.
+      // Synonyms: an English word of the knowledge that is a whole sense of this headword (or half of a
+      // two-word one) links to it the words of its other senses that the knowledge does not use. Words
+      // of one sense are parts of a phrase ("world cup"), not synonyms: they are not linked.
       if (senses.length > 1) {
         senses.forEach((sense, i) => {
           const stems = sense.split(" ");
@@ -178,8 +178,9 @@ export function createBridge(
             senses.forEach((other, j) => {
               if (j === i) return;
               const from = other.split(" ");
-              for (const s of from)
-                if (s !== target) link(paraphrases, s, target, 1 / (stems.length * from.length));
+              for (const s of from) {
+                if (!inKnowledge(s)) link(paraphrases, s, target, 1 / (stems.length * from.length));
+              }
             });
           }
         });
@@ -195,10 +196,6 @@ export function createBridge(
   };
   // The strongest few per word, a specific word before a common one ("deep" before "level").
   for (const [from, links] of paraphrases) {
-    if (inKnowledge(from)) {
-      paraphrases.delete(from);
-      continue;
-    }
     if (links.size <= PARAPHRASES_MAX) continue;
     const kept = [...links]
       .sort((a, b) => b[1] * specificity(b[0]) - a[1] * specificity(a[0]))
