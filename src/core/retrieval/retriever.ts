@@ -508,8 +508,10 @@ export function withinOneEdit(a: string, b: string): boolean {
 const SUFFIXES = ["ically", "ation", "ment", "ness", "ally", "ical", "ity", "ive", "ly", "al", "er", "ic"];
 
 /**
- * A stem with one derivational ending taken off, stemmed again: the forms it may share with another word
- * of the same family. The root keeps at least five letters, so short words do not meet by accident.
+ * A stem with one derivational ending taken off (each that fits: "statistical" → "statist",
+ * "statistic"), stemmed again: the forms it may share with another word of the same family. A root keeps
+ * at least five letters, so that short words do not meet by accident (a five-letter one still may:
+ * "classic" meets "class").
  */
 export function roots(term: string): string[] {
   const out: string[] = [];
@@ -519,7 +521,6 @@ export function roots(term: string): string[] {
     if (root.length < 5) continue;
     out.push(root, stem(root));
     if (root.endsWith("i")) out.push(`${root.slice(0, -1)}y`); // happily → happy
-    break;
   }
   return [...new Set(out)].filter((r) => r !== term);
 }
