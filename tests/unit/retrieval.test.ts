@@ -6,7 +6,13 @@ import { createKnowledge, type Knowledge, loadKnowledge } from "../../src/core/k
 import { projectRoot } from "../../src/core/paths.js";
 import { createBridge, loadDictionary } from "../../src/core/retrieval/dictionary.js";
 import { type Glossary, loadGlossary } from "../../src/core/retrieval/glossary.js";
-import { createRetriever, type Retriever, withinOneEdit } from "../../src/core/retrieval/retriever.js";
+import {
+  createRetriever,
+  type Retriever,
+  refersBack,
+  roots,
+  withinOneEdit,
+} from "../../src/core/retrieval/retriever.js";
 import { stem, words } from "../../src/core/retrieval/tokenize.js";
 
 let retriever: Retriever;
@@ -125,9 +131,91 @@ describe("follow-ups", () => {
     expect(retriever.search("明天北京会下雨吗?", { history }).covered).toBe(false);
   });
 
+  it("a follow-up that brings its own topic is judged on its own; one that refers back leans on the last", () => {
+    const tokens = afterTurn("What is a token?", "那么LLM模型的特殊之处是什么?");
+    expect(retriever.search("Who won the last World Cup?", { history: tokens }).covered).toBe(false);
+    const multimodal = afterTurn("What is multimodality?", "模型版本有好多,他们的区别是什么?");
+    const result = retriever.search("Why would anyone want that?", { history: multimodal });
+    expect(result.covered).toBe(true);
+    expect(result.hits[0]?.section.title).toBe("模型版本有好多,他们的区别是什么?");
+  });
+
+  it("tells a question that refers back from one that does not", () => {
+    for (const q of [
+      "Why did its founder leave?",
+      "And what is fine-tuning?",
+      "它适合什么场景?",
+      "那参数呢?",
+    ])
+      expect(refersBack(q), q).toBe(true);
+    for (const q of [
+      "Who won the last World Cup?",
+      "What's the weather like in Paris today?",
+      "明天股市会涨吗?",
+    ])
+      expect(refersBack(q), q).toBe(false);
+  });
+
   it("takes a limit as a number or an option", () => {
     expect(retriever.search("What is RAG?", 1).hits).toHaveLength(1);
     expect(retriever.search("What is RAG?", { limit: 2 }).hits).toHaveLength(2);
+  });
+});
+
+describe("English words the knowledge does not use", () => {
+  it("finds another form of a word of the knowledge, but not a word that only shares a root", () => {
+    expect(roots("statistical")).toContain("statistic");
+    expect(roots("replacement")).toContain("replac");
+    expect(roots("smarter")).toContain("smart");
+    expect(roots("basic")).toEqual([]); // "bas" is too short a root to trust
+    const docs = createKnowledge([
+      {
+        id: "d#a",
+        title: "Models",
+        text: "Statistics-based models are old.",
+        source: "d.md",
+        level: 2,
+        parents: [],
+      },
+      {
+        id: "d#b",
+        title: "People",
+        text: "AI is a help, not a replacement.",
+        source: "d.md",
+        level: 2,
+        parents: [],
+      },
+      { id: "d#c", title: "Other", text: "Something else entirely.", source: "d.md", level: 2, parents: [] },
+    ]);
+    const r = createRetriever(docs.sections, []);
+    expect(r.search("Are statistical models old?").hits[0]?.section.title).toBe("Models");
+    expect(r.search("Will AI replace people?").hits[0]?.section.title).toBe("People");
+  });
+
+  it("links them to the knowledge's words through the dictionary: Chinese senses and English synonyms", () => {
+    const words = "# header\n替代\treplac|substitut\n深浅\tdepth|deep\n世界杯\tworld cup\n=replac\t3\n";
+    const b = createBridge(
+      words,
+      () => false,
+      (t) => ["替代", "deep", "world"].includes(t),
+    );
+    expect(b.paraphrases("replac")?.get("替代")).toBe(1);
+    expect(b.paraphrases("depth")?.get("deep")).toBe(1);
+    expect(b.paraphrases("cup")).toBeUndefined(); // one sense's words are a phrase, not synonyms
+    expect(b.paraphrases("deep")).toBeUndefined(); // the knowledge uses it
+  });
+
+  it("one such word does not sink a question whose other words a section holds; a foreign topic is refused", () => {
+    expect(retriever.search("What is actually stored inside the parameters file?").covered).toBe(true);
+    expect(retriever.search("How is text turned into numbers before training?").covered).toBe(true);
+    for (const q of [
+      "What are the side effects of ibuprofen?",
+      "Who won the last World Cup?",
+      "Tell me a joke",
+      "How do I fix a flat tire?",
+    ]) {
+      expect(retriever.search(q).covered, q).toBe(false);
+    }
   });
 });
 
@@ -211,24 +299,37 @@ describe("evaluation targets", () => {
     expect(report.refused).toBe(report.outOfScope);
   });
 
-  // The English and follow-up sets (README, Evaluating retrieval). The English set's recall is below the
+  // The English and follow-up sets (README, Evaluating retrieval). The English sets' recall is below the
   // issue's targets (0.85 / 0.95): these bounds guard what is reached, they do not claim the targets.
   it("English questions: every out-of-scope one refused, recall no lower than reached", async () => {
     const file = path.join(projectRoot(), "tests", "fixtures", "english-questions.jsonl");
     const questions = parseQuestions(await readFile(file, "utf8"));
     const report = evaluate(retriever, questions);
-    expect(report.recall1).toBeGreaterThanOrEqual(0.75);
-    expect(report.recall3).toBeGreaterThanOrEqual(0.88);
+    expect(report.recall1).toBeGreaterThanOrEqual(0.81);
+    expect(report.recall3).toBeGreaterThanOrEqual(0.89);
+    expect(report.refused).toBe(report.outOfScope);
+    expect(report.falseRefusals).toBeLessThanOrEqual(6);
+    const en = await englishShare(knowledge, retriever, questions);
+    expect(en.share).toBeGreaterThanOrEqual(0.9);
+  });
+
+  // Written before the retrieval changes and not tuned on: a regression guard at what was reached.
+  it("fresh English questions: every out-of-scope one refused, recall no lower than reached", async () => {
+    const file = path.join(projectRoot(), "tests", "fixtures", "english-fresh-questions.jsonl");
+    const questions = parseQuestions(await readFile(file, "utf8"));
+    const report = evaluate(retriever, questions);
+    expect(report.recall1).toBeGreaterThanOrEqual(0.8);
+    expect(report.recall3).toBeGreaterThanOrEqual(0.84);
     expect(report.refused).toBe(report.outOfScope);
     const en = await englishShare(knowledge, retriever, questions);
     expect(en.share).toBeGreaterThanOrEqual(0.9);
   });
 
-  it("follow-ups: recall@3 at least 0.90 with the conversation taken into account", async () => {
+  it("follow-ups: recall@3 at least 0.90 with the conversation taken into account, every out-of-scope one refused", async () => {
     const file = path.join(projectRoot(), "tests", "fixtures", "followup-questions.jsonl");
     const report = evaluate(retriever, parseQuestions(await readFile(file, "utf8")));
     expect(report.recall3).toBeGreaterThanOrEqual(0.9);
-    expect(report.refused).toBeGreaterThanOrEqual(report.outOfScope - 1);
+    expect(report.refused).toBe(report.outOfScope);
   });
 
   it("the bridge helps English questions on the memo without its translation", async () => {

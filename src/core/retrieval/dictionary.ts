@@ -84,11 +84,26 @@ export async function loadDictionary(file = defaultDictionaryPath()): Promise<st
 export interface Bridge {
   /** Knowledge index terms that translate a query term (a Latin stem or a Han word), with a strength 0–1. */
   translations(term: string): ReadonlyMap<string, number> | undefined;
+  /**
+   * For an English stem the knowledge never uses: index terms of the knowledge (in any section, translated
+   * or not) that say the same through the dictionary, with a strength 0–1:
+   * - a Chinese word of the knowledge one of whose senses uses it ("replace" → 替代);
+   * - an English word of the knowledge that is another sense of the same headword ("depth" and "deep",
+   *   both senses of 深浅): English ↔ English synonymy through Chinese.
+   */
+  paraphrases(stem: string): ReadonlyMap<string, number> | undefined;
   /** How specific an English stem is, 0.25–1, from how many dictionary entries use it. */
   specificity(stem: string): number;
 }
 
-const NO_BRIDGE: Bridge = { translations: () => undefined, specificity: () => 1 };
+const NO_BRIDGE: Bridge = {
+  translations: () => undefined,
+  paraphrases: () => undefined,
+  specificity: () => 1,
+};
+
+/** At most this many paraphrases are kept per English word, the strongest first. */
+const PARAPHRASES_MAX = 6;
 
 /** Specificity is 1 for a word used by at most SPECIFIC entries, falling with the log of the count. */
 const SPECIFIC = 20;
@@ -96,13 +111,20 @@ const MIN_SPECIFICITY = 0.25;
 
 /**
  * Keeps the dictionary links that touch the knowledge: `hasTerm` says whether the knowledge's index holds
- * a term (a Han word or bigram, or a Latin stem). Costs one pass over the list (~100k lines).
+ * a term (a Han word or bigram, or a Latin stem) in a section without a translation (translations), and
+ * `inKnowledge` whether it holds it anywhere (paraphrases; the same as `hasTerm` when not given). Costs
+ * one pass over the list (~100k lines).
  */
-export function createBridge(text: string | undefined, hasTerm: (term: string) => boolean): Bridge {
+export function createBridge(
+  text: string | undefined,
+  hasTerm: (term: string) => boolean,
+  inKnowledge: (term: string) => boolean = hasTerm,
+): Bridge {
   if (!text) return NO_BRIDGE;
   const df = new Map<string, number>();
   const enToZh = new Map<string, Map<string, number>>();
   const zhToEn = new Map<string, Map<string, number>>();
+  const paraphrases = new Map<string, Map<string, number>>();
   let entries = 0;
   // Chinese → English links are only looked for when the knowledge has English words to link to.
   let english = false;
@@ -128,14 +150,40 @@ export function createBridge(text: string | undefined, hasTerm: (term: string) =
     if (tab > start && tab < stop) {
       entries++;
       const word = text.slice(start, tab);
-      const inKnowledge = hasTerm(word);
-      if (inKnowledge || english) {
-        for (const sense of text.slice(tab + 1, stop).split("|")) {
+      const untranslated = hasTerm(word);
+      const senses = text.slice(tab + 1, stop).split("|");
+      if (untranslated || english) {
+        for (const sense of senses) {
           const stems = sense.split(" ");
           const strength = 1 / stems.length;
-          if (inKnowledge) for (const s of stems) link(enToZh, s, word, strength);
+          if (untranslated) for (const s of stems) link(enToZh, s, word, strength);
           else if (stems.every(hasTerm)) for (const s of stems) link(zhToEn, word, s, strength);
         }
+      }
+      if (inKnowledge(word)) {
+        for (const sense of senses) {
+          const stems = sense.split(" ");
+          for (const s of stems) if (!inKnowledge(s)) link(paraphrases, s, word, 1 / stems.length);
+        }
+      }
+      // Synonyms: an English word of the knowledge that is a whole sense of this headword (or half of a
+      // two-word one) links to it the words of its other senses that the knowledge does not use. Words
+      // of one sense are parts of a phrase ("world cup"), not synonyms: they are not linked.
+      if (senses.length > 1) {
+        senses.forEach((sense, i) => {
+          const stems = sense.split(" ");
+          if (stems.length > 2) return;
+          for (const target of stems) {
+            if (!inKnowledge(target)) continue;
+            senses.forEach((other, j) => {
+              if (j === i) return;
+              const from = other.split(" ");
+              for (const s of from) {
+                if (!inKnowledge(s)) link(paraphrases, s, target, 1 / (stems.length * from.length));
+              }
+            });
+          }
+        });
       }
     }
     start = stop + 1;
@@ -146,8 +194,17 @@ export function createBridge(text: string | undefined, hasTerm: (term: string) =
     const full = Math.log(entries / SPECIFIC);
     return Math.min(1, Math.max(MIN_SPECIFICITY, Math.log(entries / n) / full));
   };
+  // The strongest few per word, a specific word before a common one ("deep" before "level").
+  for (const [from, links] of paraphrases) {
+    if (links.size <= PARAPHRASES_MAX) continue;
+    const kept = [...links]
+      .sort((a, b) => b[1] * specificity(b[0]) - a[1] * specificity(a[0]))
+      .slice(0, PARAPHRASES_MAX);
+    paraphrases.set(from, new Map(kept));
+  }
   return {
     translations: (term) => enToZh.get(term) ?? zhToEn.get(term),
+    paraphrases: (term) => paraphrases.get(term),
     specificity,
   };
 }

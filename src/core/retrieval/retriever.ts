@@ -1,7 +1,7 @@
 import type { Section } from "../knowledge/sections.js";
 import { type Bridge, createBridge } from "./dictionary.js";
 import { compileGlossary, type Glossary } from "./glossary.js";
-import { indexTerms, words } from "./tokenize.js";
+import { indexTerms, stem, words } from "./tokenize.js";
 
 export interface Hit {
   section: Section;
@@ -61,6 +61,13 @@ interface Concept {
   /** An English word, and how specific it is (see Bridge.specificity). */
   latin?: boolean;
   specificity?: number;
+  /**
+   * A word the knowledge never uses in any form: its other alternatives are paraphrases through the
+   * dictionary, which explain it only in part (their weight), and it weighs as an unknown word.
+   */
+  unknown?: boolean;
+  /** A glossary term: LLM vocabulary, never a topic of its own outside the knowledge. */
+  glossary?: boolean;
 }
 
 /** "4,RAG技术" → "RAG技术": a heading's list number is not part of what it is about. */
@@ -72,12 +79,18 @@ const groupTerm = (group: number) => `\u0001g${group}`;
 const BRIDGE_WEIGHT = 0.7;
 /** At most this many dictionary translations per question word, the strongest first. */
 const BRIDGE_MAX = 4;
+/** A paraphrase through the dictionary of a word the knowledge does not use counts this much. */
+const PARAPHRASE_WEIGHT = 0.2;
+/** Another form of a word the knowledge uses ("statistical" for "statistics") counts this much. */
+const VARIANT_WEIGHT = 0.8;
 /** In a follow-up, the previous question's concepts count this much of the new question's. */
 const CONTEXT_WEIGHT = 0.5;
 /** In a follow-up, a word that asks for a kind of answer counts this much: the topic comes from context. */
 const FACET_WEIGHT = 0.3;
 /** In a follow-up, the previous answer's first section gets this share of the best score (then 1/2, 1/3…). */
 const SOURCE_WEIGHT = 0.2;
+/** An unknown English word at least this specific (Bridge.specificity) can be a follow-up's own topic. */
+const TOPIC_SPECIFICITY = 0.75;
 const K1 = 1.2;
 const TOPIC_BOOST = 1.3;
 const TITLE_COVERAGE_FACTOR = 0.6;
@@ -155,12 +168,47 @@ export function createRetriever(
   const translated = sections.map((s) => s.en !== undefined);
   let bridge: Bridge | undefined;
   const bridgeOf = () => {
-    bridge ??= createBridge(options.dictionary, (term) =>
-      (postings.get(term) ?? []).some((p) => !translated[p.doc]),
+    bridge ??= createBridge(
+      options.dictionary,
+      (term) => (postings.get(term) ?? []).some((p) => !translated[p.doc]),
+      (term) => postings.has(term),
     );
     return bridge;
   };
   const latinVocabulary = [...postings.keys()].filter((t) => t.length >= 5 && /^[a-z]+$/.test(t));
+  // Other forms of the knowledge's English words, and of the glossary's one-word English forms:
+  // "statistic" is also found as "statistical", "replacement" as "replace", "smart" as "smarter". A
+  // question's word meets a word of the knowledge when one is the other with an ending taken off (never
+  // when both lose one: "general" and "generation" are not one family).
+  let variants: { byRoot: Map<string, Set<string>>; byForm: Map<string, Set<string>> } | undefined;
+  const variantsOf = (term: string): Set<string> | undefined => {
+    if (!variants) {
+      const byRoot = new Map<string, Set<string>>();
+      const byForm = new Map<string, Set<string>>();
+      const add = (map: Map<string, Set<string>>, key: string, target: string) => {
+        const set = map.get(key) ?? new Set<string>();
+        set.add(target);
+        map.set(key, set);
+      };
+      for (const t of latinVocabulary) for (const root of roots(t)) add(byRoot, root, t);
+      glossary.forEach((group, i) => {
+        for (const form of group) {
+          const f = form.toLowerCase();
+          if (!/^[a-z]{5,}$/.test(f)) continue;
+          const s = stem(f);
+          add(byForm, s, groupTerm(i));
+          for (const root of roots(s)) add(byRoot, root, groupTerm(i));
+        }
+      });
+      variants = { byRoot, byForm };
+    }
+    const found = new Set<string>(variants.byRoot.get(term) ?? []);
+    for (const root of roots(term)) {
+      if (postings.has(root)) found.add(root);
+      for (const t of variants.byForm.get(root) ?? []) found.add(t);
+    }
+    return found.size > 0 ? found : undefined;
+  };
   const avgLength = lengths.reduce((a, b) => a + b, 0) / Math.max(1, n);
   // A heading with one line under it (a subtitle) should not win on shortness alone.
   for (let i = 0; i < n; i++) lengths[i] = Math.max(lengths[i] ?? 0, avgLength / 2);
@@ -186,6 +234,7 @@ export function createRetriever(
         alts: new Map([[groupTerm(m.group), 1]]),
         index: m.index,
         facet: compiled.isFacet(m.group),
+        glossary: true,
       });
     }
     for (const w of words(rest)) {
@@ -200,12 +249,25 @@ export function createRetriever(
           const bigram = `${chars[i]}${chars[i + 1]}`;
           if (bigram !== w.term) alts.set(bigram, Math.max(alts.get(bigram) ?? 0, 0.6));
         }
-      } else if (w.term.length >= 6 && !postings.has(w.term)) {
+      } else if (!postings.has(w.term)) {
+        // Another form of a word the knowledge uses ("statistical" / "statistics").
+        for (const known of variantsOf(w.term) ?? []) alts.set(known, VARIANT_WEIGHT);
         // A name spelled one letter differently ("Gemini" / "Gimini") still finds its section. Short words
         // are left alone: too many of them are one letter apart ("bread" / "break").
-        for (const known of latinVocabulary) {
-          if (known[0] === w.term[0] && withinOneEdit(w.term, known)) alts.set(known, 0.8);
+        if (w.term.length >= 6) {
+          for (const known of latinVocabulary) {
+            if (known[0] === w.term[0] && withinOneEdit(w.term, known)) alts.set(known, 0.8);
+          }
         }
+      }
+      // A word the knowledge uses in no form at all: what it says may still be there in other words.
+      const unknown = w.kind === "latin" && alts.size === 1 && !postings.has(w.term);
+      if (unknown) {
+        const paraphrases = [...(bridge.paraphrases(w.term) ?? [])]
+          .map(([term, strength]) => [term, PARAPHRASE_WEIGHT * strength, idfOf(term)] as const)
+          .sort((a, b) => b[1] * b[2] - a[1] * a[2])
+          .slice(0, BRIDGE_MAX);
+        for (const [term, weight] of paraphrases) alts.set(term, weight);
       }
       // Words of the knowledge that translate this one, through the dictionary; the rarest first.
       const translations = [...(bridge.translations(w.term) ?? [])]
@@ -214,7 +276,14 @@ export function createRetriever(
         .sort((a, b) => b[1] * b[2] - a[1] * a[2])
         .slice(0, BRIDGE_MAX);
       for (const [term, weight] of translations) alts.set(term, weight);
-      concepts.push({ label: w.term, alts, index: w.index, latin: w.kind === "latin", specificity });
+      concepts.push({
+        label: w.term,
+        alts,
+        index: w.index,
+        latin: w.kind === "latin",
+        specificity,
+        unknown,
+      });
     }
     return concepts.sort((a, b) => a.index - b.index);
   };
@@ -224,6 +293,34 @@ export function createRetriever(
     for (const [alt, w] of concept.alts) if (postings.has(alt)) weight = Math.max(weight, idfOf(alt) * w);
     return weight;
   };
+  /**
+   * What a concept weighs in judging coverage, and whether it is a word the knowledge does not use. A word
+   * the knowledge never uses weighs like a term found in one section in five; an English one that few
+   * dictionary senses use either ("lasagna", "ibuprofen") may well be what the question is about, and
+   * weighs like a term found in one section.
+   */
+  const coverageWeightOf = (concept: Concept): { weight: number; unknown: boolean } => {
+    const known = conceptWeightOf(concept);
+    if (known > 0 && !concept.unknown) return { weight: known, unknown: false };
+    const own = concept.alts.get(concept.label) ?? Math.max(...concept.alts.values());
+    const base = concept.latin
+      ? Math.max(unknownWeight, rareWeight * (concept.specificity ?? 1))
+      : unknownWeight;
+    return { weight: base * own, unknown: true };
+  };
+  /**
+   * Whether a follow-up brings a topic of its own: an English word the knowledge does not use and few
+   * dictionary senses use ("Who won the last World Cup?"), that is not LLM vocabulary (the glossary).
+   */
+  const bringsTopic = (concepts: Concept[]) =>
+    concepts.some(
+      (c) =>
+        c.latin &&
+        !c.glossary &&
+        !c.facet &&
+        (c.specificity ?? 1) >= TOPIC_SPECIFICITY &&
+        coverageWeightOf(c).unknown,
+    );
 
   return {
     scoreTexts(question, texts) {
@@ -246,6 +343,9 @@ export function createRetriever(
       if (n === 0 || (own.length === 0 && !previous)) return { hits: [], covered: false };
       const alone = rank(own.map((concept) => ({ concept, scale: 1, context: false })));
       if (!previous) return finish(alone, limit);
+      // A follow-up that neither refers back ("it", "that", "它", "那") nor stays in the knowledge's words
+      // brings its own topic: it is judged on its own ("What is a token?" → "Who won the last World Cup?").
+      if (!refersBack(question) && bringsTopic(own)) return finish(alone, limit);
 
       // A follow-up: the previous question's concepts join at a lower weight, and the sections its answer
       // used get a small lead, so "can you give an example?" stays on the topic under discussion. Words
@@ -277,29 +377,35 @@ export function createRetriever(
   interface Ranking {
     scores: Float64Array;
     matchedWeight: Float64Array;
+    /** How many of the question's own concepts that are not among the knowledge's commonest words it holds. */
+    strong: Uint16Array;
     titleHit: Uint8Array;
     totalWeight: number;
+    /** The part of totalWeight that words the knowledge does not use make up, and how many there are. */
+    unknownWeight: number;
+    unknownCount: number;
     concepts: number;
   }
 
   function rank(weighted: { concept: Concept; scale: number; context: boolean }[]): Ranking {
     const scores = new Float64Array(n);
     const matchedWeight = new Float64Array(n);
+    const strong = new Uint16Array(n);
     const titleHit = new Uint8Array(n);
     let totalWeight = 0;
+    let unknownTotal = 0;
+    let unknownCount = 0;
     const ownCount = weighted.filter((w) => !w.context).length;
     weighted.forEach(({ concept, scale, context }, position) => {
       const topicBoost = position === 0 && ownCount > 1 ? TOPIC_BOOST : 1;
       // A concept weighs as much as its rarest known alternative; one the knowledge never uses weighs like a rare term.
-      const weight = conceptWeightOf(concept);
-      const conceptWeight =
-        scale *
-        (weight > 0
-          ? weight
-          : (concept.latin
-              ? Math.max(unknownWeight, rareWeight * (concept.specificity ?? 1))
-              : unknownWeight) * Math.max(...concept.alts.values()));
+      const { weight, unknown } = coverageWeightOf(concept);
+      const conceptWeight = scale * weight;
       totalWeight += conceptWeight;
+      if (unknown) {
+        unknownTotal += conceptWeight;
+        if (!context) unknownCount++;
+      }
       const best = new Map<number, number>();
       const bestAlt = new Map<number, string>();
       for (const [alt, w] of concept.alts) {
@@ -317,12 +423,25 @@ export function createRetriever(
       }
       for (const [doc, s] of best) {
         scores[doc] = (scores[doc] ?? 0) + s;
+        // A paraphrase through the dictionary helps find a section, but does not show that the section
+        // explains a word the knowledge does not use ("joke" and "funny" share a Chinese headword).
+        if (unknown) continue;
         matchedWeight[doc] = (matchedWeight[doc] ?? 0) + conceptWeight;
+        if (!context && weight >= unknownWeight / 2) strong[doc] = (strong[doc] ?? 0) + 1;
         // A title named only by the previous question does not make this one covered.
         if (!context && titleSets[doc]?.has(bestAlt.get(doc) ?? "")) titleHit[doc] = 1;
       }
     });
-    return { scores, matchedWeight, titleHit, totalWeight, concepts: ownCount };
+    return {
+      scores,
+      matchedWeight,
+      strong,
+      titleHit,
+      totalWeight,
+      unknownWeight: unknownTotal,
+      unknownCount,
+      concepts: ownCount,
+    };
   }
 
   function finish(r: Ranking, limit: number): SearchResult {
@@ -331,10 +450,19 @@ export function createRetriever(
       const score = r.scores[doc] ?? 0;
       const section = sections[doc];
       if (score > 0 && section) {
+        // The share of the question this section explains. Words the knowledge does not use count less
+        // when the section holds more of the question's other words than there are unknown ones, in
+        // proportion: "What is actually stored inside the parameters file?" is about the parameters file
+        // ("stored": 1 unknown, 3 held), "Who won the last World Cup?" is not about "last" and "world"
+        // (2 and 2). Words the knowledge uses everywhere ("model") do not count as held.
+        const matched = r.matchedWeight[doc] ?? 0;
+        const held = r.strong[doc] ?? 0;
+        const discount = held > r.unknownCount ? r.unknownCount / held : 1;
+        const total = r.totalWeight - r.unknownWeight * (1 - discount);
         hits.push({
           section,
           score,
-          coverage: r.totalWeight > 0 ? (r.matchedWeight[doc] ?? 0) / r.totalWeight : 0,
+          coverage: total > 0 ? matched / total : 0,
           titleMatch: r.titleHit[doc] === 1,
         });
       }
@@ -352,6 +480,19 @@ export function createRetriever(
   }
 }
 
+/**
+ * Whether a question leans on what was said before: it refers back ("it", "that", "它", "那个") or goes on
+ * from it ("And…", "Then…", "然后…").
+ */
+export function refersBack(question: string): boolean {
+  const q = question.normalize("NFKC").toLowerCase();
+  return (
+    /\b(it|its|itself|that|this|these|those|they|them|their|one|ones)\b/.test(q) ||
+    /^\W*(and|then|so|but|also|what about|how about)\b/.test(q) ||
+    /[它其这那此]|^\P{L}*(然后|还有|另外|而且)/u.test(q)
+  );
+}
+
 /** Whether two words differ by at most one insertion, deletion or substitution. */
 export function withinOneEdit(a: string, b: string): boolean {
   if (a === b) return true;
@@ -361,4 +502,25 @@ export function withinOneEdit(a: string, b: string): boolean {
   while (i < short.length && short[i] === long[i]) i++;
   if (short.length === long.length) return short.slice(i + 1) === long.slice(i + 1);
   return short.slice(i) === long.slice(i + 1);
+}
+
+/** English derivational endings, longest first: "statistical" → "statistic", "replacement" → "replace". */
+const SUFFIXES = ["ically", "ation", "ment", "ness", "ally", "ical", "ity", "ive", "ly", "al", "er", "ic"];
+
+/**
+ * A stem with one derivational ending taken off (each that fits: "statistical" → "statist",
+ * "statistic"), stemmed again: the forms it may share with another word of the same family. A root keeps
+ * at least five letters, so that short words do not meet by accident (a five-letter one still may:
+ * "classic" meets "class").
+ */
+export function roots(term: string): string[] {
+  const out: string[] = [];
+  for (const suffix of SUFFIXES) {
+    if (!term.endsWith(suffix)) continue;
+    const root = term.slice(0, -suffix.length);
+    if (root.length < 5) continue;
+    out.push(root, stem(root));
+    if (root.endsWith("i")) out.push(`${root.slice(0, -1)}y`); // happily → happy
+  }
+  return [...new Set(out)].filter((r) => r !== term);
 }

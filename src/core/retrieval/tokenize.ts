@@ -20,7 +20,9 @@ export const EN_STOPWORDS = new Set(
     "please tell explain mean means meaning meant know want need thing things stuff way ways " +
     "s t ll re ve d m vs versus between compared compare vs etc eg ie lot lots kind sort get gets got " +
     "work works working use used using uses help helps give gives giving go goes going make makes made " +
-    "stand stands think happen happens actually exactly basically simply someone something anything"
+    "stand stands think happen happens actually exactly basically simply someone something anything " +
+    "anyone anybody everyone everybody before after during until while because against again further once " +
+    "don doesn didn isn aren wasn weren hasn haven hadn wouldn couldn shouldn"
   ).split(/\s+/),
 );
 
