@@ -40,7 +40,10 @@ const WORDS = {
 
 export function notCoveredText(knowledge: Knowledge, lang: Lang): string {
   const w = WORDS[lang];
-  const topics = knowledge.sections.map((s) => s.title).join(" · ");
+  // An English reader gets the sections' English titles where the memo has a translation.
+  const topics = knowledge.sections
+    .map((s) => (lang === "en" ? (s.en?.title ?? s.title) : s.title))
+    .join(" · ");
   return `${w.notCovered}\n${topics}\n${w.tryTopics}`;
 }
 
@@ -91,17 +94,25 @@ export function createOfflineAnswerer(knowledge: Knowledge, retriever: Retriever
         question,
         candidates.map((c) => c.en ?? ""),
       );
-      const scored = candidates.map((c, i) => ({
-        ...c,
-        relevance: Math.max(scores[i] ?? 0, enScores[i] ?? 0),
-      }));
+      // A follow-up gets what the previous answer did not already quote, where the memo has more to say.
+      const previous = history.at(-1)?.answer ?? "";
+      const quoted = (c: { sentence: string; en: string | undefined }) =>
+        previous !== "" &&
+        (previous.includes(clip(c.sentence)) || (c.en !== undefined && previous.includes(clip(c.en))));
+      const scored = candidates.map((c, i) => {
+        const relevance = Math.max(scores[i] ?? 0, enScores[i] ?? 0);
+        return { ...c, relevance: quoted(c) ? relevance * 0.25 : relevance };
+      });
       const byRelevance = (
         a: { relevance: number; order: number },
         b: { relevance: number; order: number },
       ) => b.relevance - a.relevance || a.order - b.order;
       // The best section always speaks first: its two most relevant sentences. With only one, the sentence
       // before it (or after it) comes along for context; with none (only the title matched), its opening.
-      const best = scored.filter((c) => c.rank === 0);
+      // On a follow-up the best section speaks from what it has not said yet, when it has more.
+      const bestAll = scored.filter((c) => c.rank === 0);
+      const fresh = bestAll.filter((c) => !quoted(c));
+      const best = previous !== "" && fresh.length > 0 ? fresh : bestAll;
       const bestRelevant = best.filter((c) => c.relevance > 0).sort(byRelevance);
       const lone = bestRelevant.length === 1 ? bestRelevant[0] : undefined;
       const neighbour =
@@ -112,7 +123,9 @@ export function createOfflineAnswerer(knowledge: Knowledge, retriever: Retriever
           ? best.slice(0, 2)
           : [...bestRelevant.slice(0, 2), ...(neighbour ? [neighbour] : [])];
       // Then the most relevant sentences from anywhere among the chosen sections.
-      const rest = scored.filter((c) => c.relevance > 0 && !ranked.includes(c)).sort(byRelevance);
+      const rest = scored
+        .filter((c) => c.relevance > 0 && !ranked.includes(c) && !(previous !== "" && quoted(c)))
+        .sort(byRelevance);
       ranked = [...ranked, ...rest].slice(0, MAX_QUOTES);
       // Quote in reading order within each section, sections best first.
       ranked.sort((a, b) => a.rank - b.rank || a.order - b.order);
