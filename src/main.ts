@@ -21,7 +21,7 @@ Usage:
 
 Options:
   --conversation ID   continue a stored conversation (default: "default")
-  --json              (ask) print one JSON object: {answer, sources, covered, mode}
+  --json              (ask) print one JSON object: {answer, sources, covered, mode, suggestions}
   -h, --help          show this help
 
 Configuration comes from the environment and .env (see .env.example).`;
