@@ -274,7 +274,8 @@ export function createBot(services: BotServices, logger: Logger): Bot {
     const isAsk = command?.name === "ask";
     const visibility: OpenReply["visibility"] = kind === "message" || isAsk ? "public" : "private";
     let header: string | undefined;
-    if (isAsk && kind === "command" && rest) {
+    // A slash-command question, or a suggested one clicked, shows above its answer with who asked it.
+    if (isAsk && (kind === "command" || kind === "action") && rest) {
       const who = inbound.askerName ? ` — asked by ${inbound.askerName}` : "";
       header = neutralize(inbound.platform, `> ${clip(rest, ECHO_CHARS).replace(/\n/g, "\n> ")}${who}`);
     }
