@@ -1,6 +1,7 @@
 import { countTokens } from "gpt-tokenizer/encoding/cl100k_base";
 import type { Command, CommandContext } from "../src/core/commands.js";
 import { BotError } from "../src/core/errors.js";
+import { recordAnswer } from "../src/core/report.js";
 import type { SearchResult } from "../src/core/retrieval/retriever.js";
 import { suggesterFor } from "../src/core/suggest.js";
 import type { SourceRef, Turn, Usage } from "../src/core/types.js";
@@ -85,6 +86,7 @@ export const ask: Command = {
     const signal = AbortSignal.any([ctx.signal, deadline.signal]);
     const maxChars = config.maxAnswerChars;
     const maxTokens = config.llm?.maxAnswerTokens;
+    let answered: { text: string; sources: SourceRef[]; covered: boolean } | undefined;
     try {
       await memory.withConversation(ctx.conversation, async (history) => {
         // A clicked suggestion (an action) is a whole question, written to be answered on its own: it is
@@ -133,6 +135,7 @@ export const ask: Command = {
               ...result,
               suggestions,
             });
+            answered = { text: result.text, sources: result.sources, covered: result.covered };
             const turn: Turn = {
               question,
               answer: result.text,
@@ -168,9 +171,24 @@ export const ask: Command = {
           suggestions: nextQuestions(ctx, question, history, search, sources),
         });
         ctx.log.warn({ chars: text.length, tokens }, "answer cut at the length limit");
+        answered = { text: shown, sources, covered: sources.length > 0 };
         const turn: Turn = { question, answer: shown, sources: sources.map((s) => s.id), at: Date.now() };
         return { turn, value: undefined };
       });
+      // For the owner's gaps report (REPORT_QUESTIONS): the question, whether it was covered, and the
+      // answer under its messages' ids, so a 👎 on it can be joined to what was asked.
+      if (answered) {
+        await recordAnswer(ctx.services.state, config, ctx.log, {
+          platform: ctx.inbound.platform,
+          channel: ctx.inbound.channel,
+          refs: ctx.reply.sent?.() ?? [],
+          question,
+          answer: answered.text,
+          sources: answered.sources,
+          covered: answered.covered,
+          suggested: ctx.inbound.kind === "action",
+        });
+      }
     } finally {
       clearTimeout(timer);
       await admission.settle(usage);

@@ -369,7 +369,7 @@ describe("npm run discord:register", () => {
         DISCORD_API_URL: discord.apiUrl,
       };
       expect(await registerCommands(env)).toMatch(
-        /Registered 5 commands globally: \/ask \/topics \/path \/reset \/help/,
+        /Registered 6 commands globally: \/ask \/topics \/path \/reset \/help \/report/,
       );
       const put = discord.of("PUT", /^\/applications\/900000000000000002\/commands$/)[0];
       const body = put?.body as unknown as {

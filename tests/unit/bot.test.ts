@@ -23,8 +23,8 @@ function scripted(parts: string[] | ((history: number) => string[]), fail?: BotE
 }
 
 describe("command registry", () => {
-  it("defines ask, topics, path, reset and help once, each with a description and typed options", () => {
-    expect(commands.map((c) => c.name)).toEqual(["ask", "topics", "path", "reset", "help"]);
+  it("defines ask, topics, path, reset, help and report once, each with a description and typed options", () => {
+    expect(commands.map((c) => c.name)).toEqual(["ask", "topics", "path", "reset", "help", "report"]);
     for (const c of commands) {
       expect(c.description.length).toBeGreaterThan(5);
       for (const o of c.options) expect(o.type).toBe("string");

@@ -36,7 +36,7 @@ export interface DiscordAdapter {
   ready(): boolean;
 }
 
-const INFO_COMMANDS = new Set(["topics", "path", "help", "reset"]);
+const INFO_COMMANDS = new Set(["topics", "path", "help", "reset", "report"]);
 
 /** The buttons a message carries, in discord.js's options (omitted when there are none). */
 const buttons = (components?: Components) =>
