@@ -1,6 +1,9 @@
 import { countTokens } from "gpt-tokenizer/encoding/cl100k_base";
 import type { Command, CommandContext } from "../src/core/commands.js";
 import { BotError } from "../src/core/errors.js";
+import { recordAnswer } from "../src/core/report.js";
+import type { SearchResult } from "../src/core/retrieval/retriever.js";
+import { suggesterFor } from "../src/core/suggest.js";
 import type { SourceRef, Turn, Usage } from "../src/core/types.js";
 
 const CUT_NOTICE = {
@@ -19,6 +22,29 @@ function citedSources(ctx: CommandContext, text: string): SourceRef[] {
     }
   }
   return out;
+}
+
+/** What to ask next, after this answer, in this conversation (core/suggest.ts). Never fails the answer. */
+function nextQuestions(
+  ctx: CommandContext,
+  question: string,
+  history: Turn[],
+  search: SearchResult,
+  sources: SourceRef[],
+): string[] {
+  try {
+    const cited = new Set(sources.map((s) => s.id));
+    return suggesterFor(ctx.services.knowledge, ctx.services.retriever).suggest({
+      lang: ctx.lang,
+      question,
+      sources: sources.map((s) => s.id),
+      history,
+      related: search.covered ? search.hits.map((h) => h.section.id).filter((id) => !cited.has(id)) : [],
+    });
+  } catch (err) {
+    ctx.log.warn({ err }, "could not suggest next questions");
+    return [];
+  }
 }
 
 export const ask: Command = {
@@ -60,9 +86,12 @@ export const ask: Command = {
     const signal = AbortSignal.any([ctx.signal, deadline.signal]);
     const maxChars = config.maxAnswerChars;
     const maxTokens = config.llm?.maxAnswerTokens;
+    let answered: { text: string; sources: SourceRef[]; covered: boolean } | undefined;
     try {
       await memory.withConversation(ctx.conversation, async (history) => {
-        const search = retriever.search(question, { history });
+        // A clicked suggestion (an action) is a whole question, written to be answered on its own: it is
+        // searched alone. Typed questions may lean on the last one ("and agents?"): searched with the history.
+        const search = retriever.search(question, ctx.inbound.kind === "action" ? {} : { history });
         const { receivedAt } = ctx.inbound;
         const stream = answerer.answer({
           question,
@@ -99,7 +128,14 @@ export const ask: Command = {
           if (!cut && step.done) {
             const result = step.value;
             usage = result.usage;
-            await ctx.reply.end({ kind: "answer", forgettable: !ctx.inbound.isDirect, ...result });
+            const suggestions = nextQuestions(ctx, question, history, search, result.sources);
+            await ctx.reply.end({
+              kind: "answer",
+              forgettable: !ctx.inbound.isDirect,
+              ...result,
+              suggestions,
+            });
+            answered = { text: result.text, sources: result.sources, covered: result.covered };
             const turn: Turn = {
               question,
               answer: result.text,
@@ -132,11 +168,27 @@ export const ask: Command = {
           covered: sources.length > 0,
           mode: answerer.mode,
           forgettable: !ctx.inbound.isDirect,
+          suggestions: nextQuestions(ctx, question, history, search, sources),
         });
         ctx.log.warn({ chars: text.length, tokens }, "answer cut at the length limit");
+        answered = { text: shown, sources, covered: sources.length > 0 };
         const turn: Turn = { question, answer: shown, sources: sources.map((s) => s.id), at: Date.now() };
         return { turn, value: undefined };
       });
+      // For the owner's gaps report (REPORT_QUESTIONS): the question, whether it was covered, and the
+      // answer under its messages' ids, so a 👎 on it can be joined to what was asked.
+      if (answered) {
+        await recordAnswer(ctx.services.state, config, ctx.log, {
+          platform: ctx.inbound.platform,
+          channel: ctx.inbound.channel,
+          refs: ctx.reply.sent?.() ?? [],
+          question,
+          answer: answered.text,
+          sources: answered.sources,
+          covered: answered.covered,
+          suggested: ctx.inbound.kind === "action",
+        });
+      }
     } finally {
       clearTimeout(timer);
       await admission.settle(usage);

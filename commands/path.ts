@@ -1,15 +1,5 @@
 import type { Command } from "../src/core/commands.js";
-
-/** The memo's suggested learning path, in order; each step names the section to read. */
-const STEPS = [
-  { en: "Prompt engineering: learn how to ask so the model shows what it can do", zh: "提示词工程" },
-  { en: "Calling the API: use models from your own code", zh: "调用API" },
-  { en: "AI application frameworks such as LangChain", zh: "AI应用开发构架" },
-  { en: "RAG: bring your own knowledge base into answers", zh: "RAG技术" },
-  { en: "Agents: let the model plan and act on its own", zh: "Agent" },
-  { en: "Fine-tuning: adjust a pre-trained model for a task", zh: "模型微调" },
-  { en: "Deploying and delivering model products", zh: "模型产品部署和交付" },
-];
+import { LEARNING_PATH as STEPS } from "../src/core/path.js";
 
 export const path: Command = {
   name: "path",

@@ -107,6 +107,8 @@ const schema = z.object({
   DAILY_TOKEN_BUDGET: int(0, 0, 1_000_000_000),
   ALLOWED_USERS: list,
   ALLOWED_CHANNELS: list,
+  REPORT_QUESTIONS: bool(true),
+  REPORT_ADMINS: list,
 
   SLACK_BOT_TOKEN: optionalString,
   SLACK_SIGNING_SECRET: optionalString,
@@ -188,6 +190,13 @@ export interface Config {
     maxAnswerTokens: number;
     /** The prompt's most tokens besides the question (knowledge + history budgets), reserved per answer. */
     promptReserveTokens: number;
+  };
+  /** The gaps report for the memo's owner (core/report.ts). */
+  report: {
+    /** Record questions (clipped, no user ids), whether the memo covered them, and 👎 answers. */
+    enabled: boolean;
+    /** User ids (Slack, Discord) who may ask for the report in chat (/report, privately). */
+    admins: string[];
   };
   slack:
     | {
@@ -303,6 +312,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxAnswerTokens: e.MAX_ANSWER_TOKENS,
       promptReserveTokens: e.KNOWLEDGE_TOKEN_BUDGET + e.HISTORY_TOKEN_BUDGET,
     },
+    report: { enabled: e.REPORT_QUESTIONS, admins: e.REPORT_ADMINS },
     slack: e.SLACK_BOT_TOKEN
       ? {
           botToken: e.SLACK_BOT_TOKEN,

@@ -16,12 +16,17 @@ Usage:
   memo-bot                      chat in the terminal, or serve Slack/Discord when their tokens are set
   memo-bot chat                 chat in the terminal (also reads questions piped on stdin)
   memo-bot ask [--json] "..."   answer one question and exit
+  memo-bot report [--json] [--days N]
+                                the gaps report for the memo's owner: questions it did not cover,
+                                answers voted 👎, the covered rate, questions per platform and day
   memo-bot serve                run the Slack and Discord adapters that have tokens
   memo-bot shard                run Discord sharded (discord.js ShardingManager; share Redis)
 
 Options:
   --conversation ID   continue a stored conversation (default: "default")
-  --json              (ask) print one JSON object: {answer, sources, covered, mode}
+  --json              (ask) print one JSON object: {answer, sources, covered, mode, suggestions}
+                      (report) print the report as one JSON object
+  --days N            (report) how many UTC days back, today included (default 7)
   -h, --help          show this help
 
 Configuration comes from the environment and .env (see .env.example).`;
@@ -48,18 +53,39 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     return 0;
   }
   const [verb = "", ...words] = positionals;
-  if (!["", "chat", "ask", "serve", "shard"].includes(verb)) {
+  if (!["", "chat", "ask", "serve", "shard", "report"].includes(verb)) {
     process.stderr.write(`Unknown command "${verb}".\n\n${USAGE}\n`);
     return 2;
   }
 
   dotenv.config({ quiet: true });
   const terminal =
-    verb === "chat" || verb === "ask" || (verb === "" && !env.SLACK_BOT_TOKEN && !env.DISCORD_TOKEN);
+    verb === "chat" ||
+    verb === "ask" ||
+    verb === "report" ||
+    (verb === "" && !env.SLACK_BOT_TOKEN && !env.DISCORD_TOKEN);
   // In the terminal, logs would drown the answers: warnings only, unless LOG_LEVEL says otherwise.
   const config = loadConfig(terminal ? { ...env, LOG_LEVEL: env.LOG_LEVEL ?? "warn" } : env);
   // Masked in every line: the configured keys and tokens themselves, whatever their shape.
   const logger = createLogger(config.logLevel, undefined, { secrets: secretValues(config) });
+
+  if (verb === "report") {
+    const days = Number(values.days ?? "7");
+    if (!Number.isInteger(days) || days < 1 || days > 366) {
+      process.stderr.write(`--days must be a whole number from 1 to 366, got "${values.days}".\n`);
+      return 2;
+    }
+    const { createState } = await import("./core/state/index.js");
+    const { buildReport, formatReport } = await import("./core/report.js");
+    const state = await createState(config.memory.url, { timeoutMs: config.memory.timeoutMs, logger });
+    try {
+      const report = await buildReport(state, config, { days });
+      process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : `${formatReport(report)}\n`);
+      return 0;
+    } finally {
+      await state.close();
+    }
+  }
 
   if (terminal) {
     // `memo-bot chat | head`: when the reader goes away, stop quietly (exit 0) instead of dying of EPIPE.
@@ -110,6 +136,7 @@ function parse(argv: string[]) {
     options: {
       json: { type: "boolean" },
       conversation: { type: "string" },
+      days: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });

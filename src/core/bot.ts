@@ -7,6 +7,7 @@ import { BotError, toBotError } from "./errors.js";
 import { detectLang } from "./lang.js";
 import type { Logger } from "./log.js";
 import { userMessage } from "./messages.js";
+import { recordDislike } from "./report.js";
 import type { Inbound, OpenReply, ReplyMeta, ReplySink, Transport } from "./types.js";
 
 export interface Bot {
@@ -292,7 +293,8 @@ export function createBot(services: BotServices, logger: Logger): Bot {
     const isAsk = command?.name === "ask";
     const visibility: OpenReply["visibility"] = kind === "message" || isAsk ? "public" : "private";
     let header: string | undefined;
-    if (isAsk && kind === "command" && rest) {
+    // A slash-command question, or a suggested one clicked, shows above its answer with who asked it.
+    if (isAsk && (kind === "command" || kind === "action") && rest) {
       const who = inbound.askerName ? ` — asked by ${inbound.askerName}` : "";
       header = neutralize(inbound.platform, `> ${clip(rest, ECHO_CHARS).replace(/\n/g, "\n> ")}${who}`);
     }
@@ -406,13 +408,19 @@ export function createBot(services: BotServices, logger: Logger): Bot {
     if (!isAllowed(services, inbound)) return "not_allowed";
     if (!(await firstDelivery({ ...inbound, kind: "action" }, log))) return "duplicate";
     log.info({ feedback: vote, answer: answerRef }, "answer feedback");
+    const key = `feedback:${inbound.platform}:${answerRef}:${inbound.user}`;
+    // A 👎 goes into the owner's gaps report with the answer it is about, once per person and answer.
+    const previous =
+      vote === "down" ? await services.state.get<{ vote?: string }>(key).catch(() => undefined) : undefined;
     await services.state
-      .set(
-        `feedback:${inbound.platform}:${answerRef}:${inbound.user}`,
-        { vote, at: Date.now() },
-        90 * 24 * 3600 * 1000,
-      )
+      .set(key, { vote, at: Date.now() }, 90 * 24 * 3600 * 1000)
       .catch((err: unknown) => log.warn({ err }, "could not store the feedback"));
+    if (vote === "down" && previous?.vote !== "down")
+      await recordDislike(services.state, services.config, log, {
+        platform: inbound.platform,
+        channel: inbound.channel,
+        ref: answerRef,
+      });
     return "recorded";
   };
 

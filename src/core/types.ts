@@ -91,6 +91,12 @@ export interface ReplyMeta {
   usage?: Usage | undefined;
   /** The answer lives in a channel thread: show how to make the bot forget it. */
   forgettable?: boolean | undefined;
+  /**
+   * Questions the memo answers, to ask next (answers only; at most three, each at most 80 characters, in
+   * the asker's language; see core/suggest.ts). Adapters offer them as buttons whose click asks the
+   * question in the same conversation: an Inbound of kind "action" with the question as its text.
+   */
+  suggestions?: string[] | undefined;
 }
 
 /**

@@ -59,6 +59,18 @@ export interface FakeDiscord {
     options?: Record<string, string>,
     extra?: Record<string, unknown>,
   ): Record<string, unknown>;
+  /**
+   * An INTERACTION_CREATE payload for a click on a button (`customId`) of a message the bot sent
+   * (`messageId`), by `clicker` (a guild member).
+   */
+  button(
+    customId: string,
+    messageId: string,
+    clicker?: string,
+    extra?: Record<string, unknown>,
+  ): Record<string, unknown>;
+  /** A message the fake holds (sent by the bot or built by message()), as Discord would return it. */
+  storedMessage(id: string): Record<string, unknown> | undefined;
   /** The next REST responses to a path matching `pattern` get HTTP 429 with this retry_after. */
   rateLimitOnce(pattern: RegExp, retryAfterSeconds: number): void;
   /** Closes every open gateway connection with this close code (Discord's side of an outage or a kick). */
@@ -111,6 +123,7 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
     mention_roles: [],
     attachments: [],
     embeds: (body.embeds as unknown[]) ?? [],
+    components: (body.components as unknown[]) ?? [],
     pinned: false,
     type: body.message_reference ? 19 : 0,
     flags: 0,
@@ -222,8 +235,20 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
         call.messageId = id;
         return json(res, 200, messageObject(CHANNEL_ID, body ?? {}, id));
       }
-      if (method === "POST" && /^\/webhooks\/\d+\/[^/]+$/.test(path))
-        return json(res, 200, messageObject(CHANNEL_ID, body ?? {}));
+      if (method === "POST" && /^\/webhooks\/\d+\/[^/]+$/.test(path)) {
+        const msg = messageObject(CHANNEL_ID, body ?? {});
+        messages.set(msg.id, msg);
+        call.messageId = msg.id;
+        return json(res, 200, msg);
+      }
+      const webhookEdit = on("PATCH", /^\/webhooks\/(\d+)\/([^/]+)\/messages\/(\d+)$/);
+      if (webhookEdit) {
+        const id = webhookEdit[3] ?? "";
+        call.messageId = id;
+        const msg = { ...(messages.get(id) ?? messageObject(CHANNEL_ID, {}, id)), ...body };
+        messages.set(id, msg);
+        return json(res, 200, msg);
+      }
       if (method === "PUT" && /^\/applications\/\d+(\/guilds\/\d+)?\/commands$/.test(path)) {
         const list = (Array.isArray(body) ? body : JSON.parse(raw || "[]")) as Record<string, unknown>[];
         return json(
@@ -430,6 +455,39 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
           type: 1,
           options: Object.entries(options).map(([n, value]) => ({ name: n, type: 3, value })),
         },
+        ...extra,
+      };
+    },
+    storedMessage: (id) => messages.get(id),
+    button(customId, messageId, clicker = USER_ID, extra = {}) {
+      const message = messages.get(messageId);
+      if (!message) throw new Error(`the fake holds no message ${messageId}`);
+      return {
+        id: nextId(),
+        application_id: APP_ID,
+        type: 3,
+        token: `tok-${nextId()}`,
+        version: 1,
+        guild_id: GUILD_ID,
+        channel_id: CHANNEL_ID,
+        channel: { id: CHANNEL_ID, type: 0, guild_id: GUILD_ID, name: "general" },
+        member: {
+          user: user(clicker),
+          roles: [],
+          permissions: "1071698660929",
+          joined_at: new Date().toISOString(),
+          deaf: false,
+          mute: false,
+          flags: 0,
+        },
+        app_permissions: "1071698660929",
+        locale: "en-US",
+        guild_locale: "en-US",
+        entitlements: [],
+        authorizing_integration_owners: { "0": GUILD_ID },
+        context: 0,
+        message: { ...message, guild_id: GUILD_ID },
+        data: { custom_id: customId, component_type: 2 },
         ...extra,
       };
     },

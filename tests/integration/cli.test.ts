@@ -46,8 +46,10 @@ describe("CLI contract", () => {
     const lines = stdout.trim().split("\n");
     expect(lines).toHaveLength(1);
     const answer = JSON.parse(lines[0] ?? "");
-    expect(Object.keys(answer).sort()).toEqual(["answer", "covered", "mode", "sources"]);
+    expect(Object.keys(answer).sort()).toEqual(["answer", "covered", "mode", "sources", "suggestions"]);
     expect(answer.covered).toBe(true);
+    expect(answer.suggestions.length).toBeGreaterThan(0);
+    expect(answer.suggestions.length).toBeLessThanOrEqual(3);
     expect(answer.mode).toBe("offline");
     expect(answer.sources[0]).toEqual({ id: expect.any(String), title });
     expect(typeof answer.answer).toBe("string");
@@ -93,6 +95,18 @@ describe("CLI contract", () => {
     expect(stdout).toMatch(/The memo covers these topics/);
     expect(stdout).toMatch(/learning path/);
     expect(stdout).toMatch(/forgotten this conversation/);
+  });
+
+  it("chat lists suggested next questions, numbered; typing a number asks it in the same conversation", async () => {
+    const { code, stdout } = await runCli(["chat"], { input: "What is RAG?\n1\n" });
+    expect(code).toBe(0);
+    const first = /Next you could ask \(type its number\):\n {2}1\. (.+)\n/.exec(stdout)?.[1] ?? "";
+    expect(first).toBe("What is an agent?"); // the next step on the memo's learning path
+    expect(stdout).toContain(`› ${first}\n`);
+    expect(stdout).toMatch(/Sources: \[15\] 5,Agent/);
+    // The second answer's suggestions leave out what the conversation has covered (RAG, agents).
+    const second = stdout.slice(stdout.indexOf(`› ${first}\n`) + first.length + 3);
+    expect(second).not.toMatch(/What is RAG\?|What is an agent\?/);
   });
 
   it("npm start's default (no tokens) is the terminal chat", async () => {

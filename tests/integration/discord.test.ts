@@ -8,6 +8,7 @@ import {
   type FakeDiscord,
   GUILD_ID,
   startFakeDiscord,
+  USER_ID,
   user,
 } from "../fakes/discord-server.js";
 import { type FakeOpenAI, startFakeOpenAI } from "../fakes/openai-server.js";
@@ -247,6 +248,87 @@ describe("Discord adapter (real discord.js, fake REST + gateway)", () => {
   });
 });
 
+describe("Discord: suggested next questions", () => {
+  const OTHER_USER = "900000000000000031";
+  /** The suggestion buttons on a message the bot sent: [custom_id, label]. */
+  const buttonsOf = (call: { body?: Record<string, unknown> | undefined } | undefined) =>
+    ((call?.body?.components ?? []) as { components: { custom_id: string; label: string }[] }[]).flatMap(
+      (row) => row.components,
+    );
+  const followUps = (d: FakeDiscord) => d.of("POST", /^\/webhooks\/\d+\/[^/]+$/);
+
+  it("offers them as buttons; a click asks it in the conversation, as the person who clicked, once per interaction", async () => {
+    const h = await harness();
+    const question = h.discord.message(`<@${BOT_ID}> What is RAG?`);
+    h.discord.dispatch("MESSAGE_CREATE", question);
+    await waitFor(() => finished(h.discord), "answer");
+    const answer = botMessages(h.discord).at(-1);
+    const offered = buttonsOf(answer);
+    expect(offered.length).toBeGreaterThan(0);
+    expect(offered.length).toBeLessThanOrEqual(3);
+    expect(offered[0]).toMatchObject({
+      label: "What is an agent?",
+      custom_id: "memo_suggest:What is an agent?",
+    });
+
+    const click = h.discord.button(offered[0]?.custom_id ?? "", String(answer?.messageId), OTHER_USER);
+    h.discord.dispatch("INTERACTION_CREATE", click);
+    const followUp = await waitFor(
+      () => followUps(h.discord).find((c) => String(c.body?.content).includes("Sources")),
+      "the suggestion's answer",
+    );
+    // Acknowledged without a message of its own (DEFERRED_UPDATE_MESSAGE), answered as a follow-up.
+    expect(h.discord.of("POST", new RegExp(`^/interactions/${click.id}/`))[0]?.body).toMatchObject({
+      type: 6,
+    });
+    expect(String(followUp.body?.content)).toMatch(/^> What is an agent\? — asked by user031/);
+    expect(String(followUp.body?.content)).toContain("5,Agent");
+    expect(followUp.body?.flags ?? 0).toBe(0);
+    expect(followUp.body?.allowed_mentions).toEqual({ parse: [], replied_user: false });
+    // The same conversation: the question's reply chain holds both turns.
+    const history = await h.app.bot.services.memory.history(
+      `discord:${GUILD_ID}:${CHANNEL_ID}:${question.id}`,
+    );
+    expect(history.map((t) => t.question)).toEqual(["What is RAG?", "What is an agent?"]);
+    // Its own suggestions leave out what the conversation covered.
+    const next = buttonsOf(followUp).map((b) => b.label);
+    expect(next.length).toBeGreaterThan(0);
+    expect(next).not.toContain("What is RAG?");
+    expect(next).not.toContain("What is an agent?");
+
+    // The same interaction delivered again: answered once.
+    h.discord.dispatch("INTERACTION_CREATE", click);
+    await waitFor(
+      () => h.app.log.lines().some((l) => l.msg === "duplicate delivery ignored" && l.id === click.id),
+      "the duplicate seen",
+    );
+    expect(followUps(h.discord)).toHaveLength(1);
+  });
+
+  it("a click from someone the allowlist leaves out gets an ephemeral refusal, no answer in the channel", async () => {
+    const h = await harness({ env: { ALLOWED_USERS: USER_ID } });
+    h.discord.dispatch("MESSAGE_CREATE", h.discord.message(`<@${BOT_ID}> What is RAG?`));
+    await waitFor(() => finished(h.discord), "answer");
+    const answer = botMessages(h.discord).at(-1);
+    const customId = buttonsOf(answer)[0]?.custom_id ?? "";
+    h.discord.dispatch(
+      "INTERACTION_CREATE",
+      h.discord.button(customId, String(answer?.messageId), OTHER_USER),
+    );
+    const refusal = await waitFor(() => followUps(h.discord)[0], "the refusal");
+    expect(refusal.body?.flags).toBe(64);
+    expect(String(refusal.body?.content)).not.toContain("Sources");
+    expect(botMessages(h.discord)).toHaveLength(1);
+    // The allowed user's click is answered in public.
+    h.discord.dispatch("INTERACTION_CREATE", h.discord.button(customId, String(answer?.messageId), USER_ID));
+    const answered = await waitFor(
+      () => followUps(h.discord).find((c) => String(c.body?.content).includes("Sources")),
+      "the allowed click's answer",
+    );
+    expect(answered.body?.flags ?? 0).toBe(0);
+  });
+});
+
 async function firstBotMessageId(d: FakeDiscord): Promise<string | undefined> {
   // The fake assigns ids on POST and records them with the call.
   return (d.of("POST", /^\/channels\/\d+\/messages$/)[0] as { messageId?: string } | undefined)?.messageId;
@@ -287,7 +369,7 @@ describe("npm run discord:register", () => {
         DISCORD_API_URL: discord.apiUrl,
       };
       expect(await registerCommands(env)).toMatch(
-        /Registered 5 commands globally: \/ask \/topics \/path \/reset \/help/,
+        /Registered 6 commands globally: \/ask \/topics \/path \/reset \/help \/report/,
       );
       const put = discord.of("PUT", /^\/applications\/900000000000000002\/commands$/)[0];
       const body = put?.body as unknown as {

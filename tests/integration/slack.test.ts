@@ -417,6 +417,111 @@ describe("Slack adapter (real Bolt, fake Slack Web API)", () => {
     expect(await h.app.state.get("feedback:slack:v1:U061F7AUR")).toMatchObject({ vote: "up" });
   });
 
+  describe("suggested next questions", () => {
+    /** The suggestion buttons under the latest answer: [action_id, value]. */
+    const buttons = (slack: FakeSlack) => {
+      const blocks = (slack.of("chat.stopStream").at(-1)?.args.blocks ?? []) as {
+        block_id?: string;
+        elements?: { action_id: string; value: string; text: { text: string } }[];
+      }[];
+      return blocks.find((b) => b.block_id === "memo_suggest")?.elements ?? [];
+    };
+    const click = (
+      h: Harness,
+      button: { action_id: string; value: string },
+      options: { user: string; username: string; trigger: string; answerTs: string },
+    ) =>
+      sendSigned(
+        h.url,
+        `payload=${encodeURIComponent(
+          JSON.stringify({
+            type: "block_actions",
+            team: { id: TEAM_ID },
+            user: { id: options.user, username: options.username, team_id: TEAM_ID },
+            api_app_id: "A0001",
+            token: "x",
+            container: {
+              type: "message",
+              message_ts: options.answerTs,
+              thread_ts: "1515449522.000016",
+              channel_id: "C123ABC456",
+              is_ephemeral: false,
+            },
+            trigger_id: options.trigger,
+            channel: { id: "C123ABC456", name: "general" },
+            message: { type: "message", ts: options.answerTs, thread_ts: "1515449522.000016", text: "…" },
+            response_url: h.slack.responseUrl,
+            actions: [
+              { type: "button", block_id: "memo_suggest", action_ts: `${options.trigger}.9`, ...button },
+            ],
+          }),
+        )}`,
+        { secret: SECRET, contentType: "application/x-www-form-urlencoded" },
+      );
+
+    it("offers them as buttons; a click asks it in the answer's thread, as the person who clicked, once per delivery", async () => {
+      const h = await harness();
+      await sendSigned(h.url, event(), { secret: SECRET });
+      await waitFor(() => answered(h.slack), "answer");
+      const offered = buttons(h.slack);
+      expect(offered.length).toBeGreaterThan(0);
+      expect(offered.length).toBeLessThanOrEqual(3);
+      expect(offered.map((b) => b.action_id)).toEqual(offered.map((_, i) => `memo_suggest_${i}`));
+      const first = offered[0];
+      if (!first) throw new Error("no suggestion");
+      expect(first.value).toBe("What is an agent?"); // after RAG, the memo's next step
+      const answerTs = String(h.slack.of("chat.startStream")[0]?.result?.ts);
+
+      const res = await click(h, first, { user: "U02BOB", username: "bob", trigger: "111.222", answerTs });
+      expect(res.status).toBe(200);
+      await waitFor(() => h.slack.of("chat.stopStream").length >= 2, "the suggestion's answer");
+      const second = h.slack.of("chat.startStream")[1];
+      expect(second?.args).toMatchObject({
+        channel: "C123ABC456",
+        thread_ts: "1515449522.000016",
+        recipient_user_id: "U02BOB",
+      });
+      expect(String(second?.args.markdown_text)).toMatch(/^> What is an agent\? — asked by @bob/);
+      expect(JSON.stringify(h.slack.of("chat.stopStream")[1]?.args.blocks)).toContain("5,Agent");
+      // Same conversation: the thread's history now holds both turns.
+      const history = await h.app.bot.services.memory.history(
+        `slack:${TEAM_ID}:C123ABC456:1515449522.000016`,
+      );
+      expect(history.map((t) => t.question)).toEqual(["What is RAG?", "What is an agent?"]);
+      // The next suggestions leave out what this thread has covered.
+      expect(buttons(h.slack).map((b) => b.value)).not.toContain("What is RAG?");
+      expect(buttons(h.slack).map((b) => b.value)).not.toContain("What is an agent?");
+
+      // The same delivery again (a retry): answered once.
+      await click(h, first, { user: "U02BOB", username: "bob", trigger: "111.222", answerTs });
+      await waitFor(
+        () =>
+          h.app.log
+            .lines()
+            .some((l) => l.msg === "duplicate delivery ignored" && l.id === "111.222:111.222.9"),
+        "the duplicate seen",
+      );
+      expect(h.slack.of("chat.startStream")).toHaveLength(2);
+    });
+
+    it("a click from someone the allowlist leaves out gets a private refusal, no answer in the thread", async () => {
+      const h = await harness({ env: { ALLOWED_USERS: "U061F7AUR" } });
+      await sendSigned(h.url, event(), { secret: SECRET });
+      await waitFor(() => answered(h.slack), "answer");
+      const first = buttons(h.slack)[0];
+      if (!first) throw new Error("no suggestion");
+      const posts = () => h.slack.of("chat.startStream").length + h.slack.of("chat.postMessage").length;
+      const before = posts();
+      await click(h, first, { user: "U02BOB", username: "bob", trigger: "333.444", answerTs: "1.1" });
+      const refusal = await waitFor(() => h.slack.of("response_url")[0], "the private refusal");
+      expect(refusal.args).toMatchObject({ response_type: "ephemeral" });
+      expect(posts()).toBe(before);
+      // The allowed asker's click is answered.
+      await click(h, first, { user: "U061F7AUR", username: "alice", trigger: "555.666", answerTs: "1.1" });
+      await waitFor(() => h.slack.of("chat.stopStream").length >= 2, "the allowed click's answer");
+    });
+  });
+
   it("works in Socket Mode through apps.connections.open", async () => {
     const h = await harness({ socket: true });
     await waitFor(() => h.slack.socketConnected(), "socket connection");

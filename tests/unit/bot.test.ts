@@ -23,8 +23,8 @@ function scripted(parts: string[] | ((history: number) => string[]), fail?: BotE
 }
 
 describe("command registry", () => {
-  it("defines ask, topics, path, reset and help once, each with a description and typed options", () => {
-    expect(commands.map((c) => c.name)).toEqual(["ask", "topics", "path", "reset", "help"]);
+  it("defines ask, topics, path, reset, help and report once, each with a description and typed options", () => {
+    expect(commands.map((c) => c.name)).toEqual(["ask", "topics", "path", "reset", "help", "report"]);
     for (const c of commands) {
       expect(c.description.length).toBeGreaterThan(5);
       for (const o of c.options) expect(o.type).toBe("string");
@@ -104,7 +104,13 @@ describe("bot routing", () => {
     expect(r.meta?.covered).toBe(false);
     expect(r.meta?.sources).toEqual([]);
     expect(r.text).toMatch(/doesn't cover/);
-    expect(r.text).toContain("4,RAG技术");
+    // An English reader gets the topics' English titles; a Chinese reader the memo's own.
+    expect(r.text).toContain("4, RAG");
+    expect(r.text).not.toContain("4,RAG技术");
+    const zh = recordingSink();
+    await app.bot.handle(inbound("怎么烤酸面包?"), zh.sink);
+    expect(zh.meta?.covered).toBe(false);
+    expect(zh.text).toContain("4,RAG技术");
   });
 
   it("answers in the asker's language", async () => {

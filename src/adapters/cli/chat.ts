@@ -16,7 +16,8 @@ export interface ChatOptions {
 }
 
 /**
- * The terminal adapter: one line is one message. Plain text asks; /topics, /path, /reset, /help work.
+ * The terminal adapter: one line is one message. Plain text asks; /topics, /path, /reset, /help work; a
+ * number alone asks that suggested next question of the last answer.
  * Lines are answered one at a time, in order; at the end of input (Ctrl-D or a closed pipe) it returns.
  */
 export async function runChat(bot: Bot, options: ChatOptions): Promise<void> {
@@ -24,7 +25,7 @@ export async function runChat(bot: Bot, options: ChatOptions): Promise<void> {
   if (interactive) {
     output.write(
       `memo-bot — ask about large language models (${bot.services.answerer.mode === "llm" ? "LLM mode" : "offline mode, answering from the memo"}).\n` +
-        "Type a question, /topics, /path, /reset or /help. Ctrl-D or /quit to leave.\n",
+        "Type a question (or the number of a suggested one), /topics, /path, /reset or /help. Ctrl-D or /quit to leave.\n",
     );
   }
   const rl = createInterface({ input: options.input, terminal: false });
@@ -34,6 +35,7 @@ export async function runChat(bot: Bot, options: ChatOptions): Promise<void> {
     if (interactive) output.write("\n› ");
   };
   prompt();
+  let suggestions: string[] = [];
   for await (const raw of rl) {
     if (options.signal?.aborted) break;
     const line = raw.trim();
@@ -42,10 +44,14 @@ export async function runChat(bot: Bot, options: ChatOptions): Promise<void> {
       prompt();
       continue;
     }
-    await bot.handle(
-      cliInbound(line, options.conversation, options.user),
-      terminalSink(output, options.errors),
-    );
+    // A number alone asks the suggestion it names, from the answer just shown.
+    const picked = /^\d{1,2}$/.test(line) ? suggestions[Number(line) - 1] : undefined;
+    if (picked) output.write(`› ${picked}\n`);
+    const sink = terminalSink(output, options.errors, { numbered: true });
+    const message = cliInbound(picked ?? line, options.conversation, options.user);
+    // Picked, it is a suggestion taken up, as a click on its button is (asked as a whole question).
+    await bot.handle(picked ? { ...message, kind: "action" } : message, sink);
+    suggestions = sink.suggestions();
     await options.flushed?.();
     prompt();
   }

@@ -10,10 +10,32 @@ export function sourcesLine(sources: SourceRef[]): string {
   return sources.length === 0 ? "" : `Sources: ${sources.map((s) => `[${s.n}] ${s.title}`).join(" · ")}`;
 }
 
-/** Prints a reply as it streams; the sources go on a line of their own at the end. */
-export function terminalSink(out: Output, err: Output): ReplySink & { failed(): BotError | undefined } {
+/** The questions to ask next, numbered: typing a number in the chat asks it. */
+export function suggestionLines(suggestions: readonly string[] | undefined, numbered: boolean): string {
+  if (!suggestions || suggestions.length === 0) return "";
+  const zh = suggestions.some((q) => /\p{Script=Han}/u.test(q));
+  const head = zh
+    ? numbered
+      ? "接下来可以问(输入编号即可):"
+      : "接下来可以问:"
+    : numbered
+      ? "Next you could ask (type its number):"
+      : "Next you could ask:";
+  return `${head}\n${suggestions.map((q, i) => `  ${i + 1}. ${q}`).join("\n")}\n`;
+}
+
+/**
+ * Prints a reply as it streams; the sources go on a line of their own at the end, then the suggested next
+ * questions, numbered (`numbered`: the chat asks one when its number is typed).
+ */
+export function terminalSink(
+  out: Output,
+  err: Output,
+  options: { numbered?: boolean } = {},
+): ReplySink & { failed(): BotError | undefined; suggestions(): string[] } {
   let failure: BotError | undefined;
   let wrote = false;
+  let suggestions: string[] = [];
   return {
     write(delta) {
       wrote ||= delta.length > 0;
@@ -21,7 +43,9 @@ export function terminalSink(out: Output, err: Output): ReplySink & { failed(): 
     },
     async end(meta: ReplyMeta) {
       const line = sourcesLine(meta.sources);
-      out.write(`${wrote ? "\n" : ""}${line ? `${line}\n` : ""}`);
+      suggestions = meta.suggestions ?? [];
+      const next = suggestionLines(suggestions, options.numbered === true);
+      out.write(`${wrote ? "\n" : ""}${line ? `${line}\n` : ""}${next}`);
     },
     async fail(error, message) {
       failure = error;
@@ -29,6 +53,7 @@ export function terminalSink(out: Output, err: Output): ReplySink & { failed(): 
       err.write(`${message}\n`);
     },
     failed: () => failure,
+    suggestions: () => [...suggestions],
   };
 }
 
@@ -84,9 +109,14 @@ export async function askOnce(
       return 1;
     }
     const sources = meta.covered ? meta.sources.map((s) => ({ id: s.id, title: s.title })) : [];
-    out.write(
-      `${JSON.stringify({ answer: meta.text || text, sources, covered: meta.covered, mode: meta.mode })}\n`,
-    );
+    const answer = {
+      answer: meta.text || text,
+      sources,
+      covered: meta.covered,
+      mode: meta.mode,
+      suggestions: meta.suggestions ?? [],
+    };
+    out.write(`${JSON.stringify(answer)}\n`);
     return 0;
   }
   const sink = terminalSink(out, err);

@@ -1,4 +1,5 @@
 import {
+  type ButtonInteraction,
   type ChatInputCommandInteraction,
   Client,
   Events,
@@ -13,7 +14,8 @@ import type { Bot } from "../../core/bot.js";
 import type { Logger } from "../../core/log.js";
 import type { Inbound, OpenReply, ReplySink, Transport } from "../../core/types.js";
 import { watchDiscordConnection } from "./connection.js";
-import { createDiscordReply, type DiscordTarget } from "./reply.js";
+import { SUGGEST_PREFIX } from "./format.js";
+import { type Components, createDiscordReply, type DiscordTarget } from "./reply.js";
 
 type DiscordConfig = NonNullable<Config["discord"]>;
 
@@ -33,7 +35,11 @@ export interface DiscordAdapter {
   ready(): boolean;
 }
 
-const INFO_COMMANDS = new Set(["topics", "path", "help", "reset"]);
+const INFO_COMMANDS = new Set(["topics", "path", "help", "reset", "report"]);
+
+/** The buttons a message carries, in discord.js's options (omitted when there are none). */
+const buttons = (components?: Components) =>
+  components && components.length > 0 ? { components: components as never[] } : {};
 
 /**
  * Discord through discord.js v14, as transport only: messages and slash commands become an Inbound for the
@@ -105,17 +111,21 @@ export function createDiscordAdapter(
     let last: Message | undefined;
     const sent = new Map<string, Message>();
     const target: DiscordTarget = {
-      first: async (content) => {
-        const m = await message.reply({ content, allowedMentions: NO_MENTIONS });
+      first: async (content, components) => {
+        const m = await message.reply({ content, allowedMentions: NO_MENTIONS, ...buttons(components) });
         sent.set(m.id, m);
         last = m;
         return m.id;
       },
-      edit: async (id, content) => {
-        await sent.get(id)?.edit({ content, allowedMentions: NO_MENTIONS });
+      edit: async (id, content, _isFirst, components) => {
+        await sent.get(id)?.edit({ content, allowedMentions: NO_MENTIONS, ...buttons(components) });
       },
-      more: async (content) => {
-        const m = await (last ?? message).reply({ content, allowedMentions: NO_MENTIONS });
+      more: async (content, components) => {
+        const m = await (last ?? message).reply({
+          content,
+          allowedMentions: NO_MENTIONS,
+          ...buttons(components),
+        });
         sent.set(m.id, m);
         last = m;
         return m.id;
@@ -166,16 +176,19 @@ export function createDiscordAdapter(
     };
     let publicOpened = false;
     const target = (ephemeral: boolean): DiscordTarget => ({
-      first: async (content) => (await interaction.editReply({ content, allowedMentions: NO_MENTIONS })).id,
-      edit: async (id, content, isFirst) => {
-        if (isFirst) await interaction.editReply({ content, allowedMentions: NO_MENTIONS });
-        else await interaction.webhook.editMessage(id, { content, allowedMentions: NO_MENTIONS });
+      first: async (content, components) =>
+        (await interaction.editReply({ content, allowedMentions: NO_MENTIONS, ...buttons(components) })).id,
+      edit: async (id, content, isFirst, components) => {
+        const options = { content, allowedMentions: NO_MENTIONS, ...buttons(components) };
+        if (isFirst) await interaction.editReply(options);
+        else await interaction.webhook.editMessage(id, options);
       },
-      more: async (content) =>
+      more: async (content, components) =>
         (
           await interaction.followUp({
             content,
             allowedMentions: NO_MENTIONS,
+            ...buttons(components),
             ...(ephemeral ? { flags: MessageFlags.Ephemeral } : {}),
           })
         ).id,
@@ -215,10 +228,76 @@ export function createDiscordAdapter(
     await bot.receive(inbound, { self: self(interaction.guildId), names: names(), open });
   };
 
+  /**
+   * A suggested next question clicked under an answer: asked in that conversation (the answer's reply
+   * chain or thread), as the person who clicked; the answer is a follow-up message in the channel. The
+   * core dedups the interaction id and applies the allowlists (a refused click gets an ephemeral note).
+   */
+  const onSuggestion = async (interaction: ButtonInteraction) => {
+    const receivedAt = performance.now();
+    // Acknowledged at once without a message of its own (Discord's 3-second deadline); a redelivered
+    // interaction cannot be acknowledged twice, and the core drops it as a duplicate.
+    await interaction.deferUpdate().catch((err: unknown) => log.debug({ err }, "could not defer the click"));
+    const isDirect = interaction.guildId === null;
+    const channel = interaction.channelId ?? interaction.channel?.id ?? `dm-${interaction.user.id}`;
+    const inThread = interaction.channel?.isThread() === true;
+    const inbound: Inbound = {
+      receivedAt,
+      platform: "discord",
+      kind: "action",
+      id: interaction.id,
+      workspace: interaction.guildId ?? "dm",
+      channel,
+      thread: inThread ? channel : undefined,
+      // The answer the button is on: the core finds the conversation it belongs to.
+      replyTo: interaction.message.id,
+      user: interaction.user.id,
+      isDirect,
+      text: interaction.customId.slice(SUGGEST_PREFIX.length),
+      askerName: interaction.user.displayName ?? interaction.user.username,
+    };
+    const followUps = (ephemeral: boolean): DiscordTarget => {
+      const send = async (content: string, components?: Components) =>
+        (
+          await interaction.followUp({
+            content,
+            allowedMentions: NO_MENTIONS,
+            ...buttons(components),
+            ...(ephemeral ? { flags: MessageFlags.Ephemeral } : {}),
+          })
+        ).id;
+      return {
+        first: send,
+        edit: async (id, content, _isFirst, components) => {
+          await interaction.webhook.editMessage(id, {
+            content,
+            allowedMentions: NO_MENTIONS,
+            ...buttons(components),
+          });
+        },
+        more: send,
+      };
+    };
+    await bot.receive(inbound, {
+      self: self(interaction.guildId),
+      names: names(),
+      open: (opts) =>
+        createDiscordReply(followUps(opts.visibility === "private"), {
+          editIntervalMs,
+          logger: log,
+          header: opts.header,
+        }),
+    });
+  };
+
   client.on(Events.MessageCreate, (message) => {
     onMessage(message).catch((err) => log.error({ err }, "Discord message handling failed"));
   });
   client.on(Events.InteractionCreate, (interaction: Interaction) => {
+    if (interaction.isButton() && interaction.customId.startsWith(SUGGEST_PREFIX)) {
+      onSuggestion(interaction).catch((err) => log.error({ err }, "Discord button handling failed"));
+      return;
+    }
     if (!interaction.isChatInputCommand()) return;
     onCommand(interaction).catch((err) => log.error({ err }, "Discord interaction handling failed"));
   });

@@ -57,3 +57,33 @@ export function sourcesLine(sources: SourceRef[]): string {
     ? ""
     : `-# Sources (My Break down LLM Memo): ${sources.map((s) => `[${s.n}] ${s.title}`).join(" · ")}`;
 }
+
+/** A suggestion button's custom id: this prefix, then the question (at most 80 characters: ids hold 100). */
+export const SUGGEST_PREFIX = "memo_suggest:";
+/** A button's label holds 80 characters. */
+const LABEL_LIMIT = 80;
+
+/**
+ * The suggested next questions as a row of buttons (message components). The custom id carries the whole
+ * question, so a click is answered from the id alone, on any replica, after any restart.
+ */
+export function suggestionComponents(suggestions: readonly string[]) {
+  const fits = suggestions.filter((q) => `${SUGGEST_PREFIX}${q}`.length <= 100).slice(0, 5);
+  if (fits.length === 0) return [];
+  return [
+    {
+      type: 1,
+      components: fits.map((question) => ({
+        type: 2,
+        style: 2,
+        label:
+          Array.from(question).length > LABEL_LIMIT
+            ? `${Array.from(question)
+                .slice(0, LABEL_LIMIT - 1)
+                .join("")}…`
+            : question,
+        custom_id: `${SUGGEST_PREFIX}${question}`,
+      })),
+    },
+  ];
+}

@@ -2,16 +2,19 @@ import { neutralize, safeStable } from "../../core/conversation/render.js";
 import type { Logger } from "../../core/log.js";
 import type { ReplyMeta, ReplySink } from "../../core/types.js";
 import { createThrottle } from "../shared/throttle.js";
-import { MESSAGE_LIMIT, sourcesLine, splitMessage } from "./format.js";
+import { MESSAGE_LIMIT, sourcesLine, splitMessage, suggestionComponents } from "./format.js";
+
+/** Message components (buttons) sent with a message, as the API takes them. */
+export type Components = ReturnType<typeof suggestionComponents>;
 
 /** Where a Discord reply goes: a message reply or an interaction; each returns the sent message's id. */
 export interface DiscordTarget {
   /** Sends the first message (a reply, or the deferred interaction's original response). */
-  first(content: string): Promise<string>;
+  first(content: string, components?: Components): Promise<string>;
   /** Edits a message sent earlier. */
-  edit(id: string, content: string, isFirst: boolean): Promise<void>;
+  edit(id: string, content: string, isFirst: boolean, components?: Components): Promise<void>;
   /** Sends a continuation message. */
-  more(content: string): Promise<string>;
+  more(content: string, components?: Components): Promise<string>;
 }
 
 /**
@@ -31,16 +34,19 @@ export function createDiscordReply(
   let ended = false;
   const withHeader = (body: string) => (options.header ? `${options.header}\n\n${body}` : body);
 
-  const sync = async (parts: string[]) => {
+  /** Shows `parts`; the last one carries `components` (the suggestion buttons, once the answer is done). */
+  const sync = async (parts: string[], components?: Components) => {
     for (let i = 0; i < parts.length; i++) {
       const part = parts[i] || "…";
+      const extra = i === parts.length - 1 && components && components.length > 0 ? components : undefined;
       if (i < ids.length) {
-        if (shown[i] !== part) {
-          await target.edit(ids[i] ?? "", part, i === 0);
+        if (shown[i] !== part || extra) {
+          await target.edit(ids[i] ?? "", part, i === 0, ...(extra ? [extra] : []));
           shown[i] = part;
         }
       } else {
-        ids.push(i === 0 ? await target.first(part) : await target.more(part));
+        const args = [part, ...(extra ? [extra] : [])] as const;
+        ids.push(i === 0 ? await target.first(...args) : await target.more(...args));
         shown.push(part);
       }
     }
@@ -79,7 +85,8 @@ export function createDiscordReply(
       ]
         .filter(Boolean)
         .join("\n");
-      await sync(splitMessage(withHeader(footer ? `${body}\n\n${footer}` : body)));
+      const buttons = meta.kind === "answer" ? suggestionComponents(meta.suggestions ?? []) : [];
+      await sync(splitMessage(withHeader(footer ? `${body}\n\n${footer}` : body)), buttons);
     },
     async fail(_error, message) {
       ended = true;

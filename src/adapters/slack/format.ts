@@ -85,10 +85,44 @@ export function feedbackActions(value: string | undefined, forget = false) {
   };
 }
 
+/** A button's text holds 75 characters. */
+export const BUTTON_TEXT_LIMIT = 75;
+
+/**
+ * The suggested next questions as buttons (`memo_suggest_<i>`); the value carries the whole question, and
+ * a click asks it in the answer's thread, as the person who clicked.
+ */
+export function suggestionActions(suggestions: readonly string[]) {
+  return {
+    type: "actions",
+    block_id: "memo_suggest",
+    elements: suggestions.map((question, i) => ({
+      type: "button",
+      action_id: `memo_suggest_${i}`,
+      text: {
+        type: "plain_text",
+        text:
+          Array.from(question).length > BUTTON_TEXT_LIMIT
+            ? `${Array.from(question)
+                .slice(0, BUTTON_TEXT_LIMIT - 1)
+                .join("")}…`
+            : question,
+        emoji: true,
+      },
+      value: question,
+    })),
+  };
+}
+
 /** The messages (each a markdown block plus plain fallback text) that carry a whole answer; nothing is cut. */
 export function answerMessages(
   markdown: string,
-  extras: { sources: SourceRef[]; feedback?: string | undefined; forget?: boolean | undefined },
+  extras: {
+    sources: SourceRef[];
+    feedback?: string | undefined;
+    forget?: boolean | undefined;
+    suggestions?: readonly string[] | undefined;
+  },
 ): { text: string; blocks: object[] }[] {
   const messages = splitText(markdown || " ", MARKDOWN_LIMIT).map((piece) => {
     const plain = plainText(piece) || " ";
@@ -100,6 +134,8 @@ export function answerMessages(
   const last = messages.at(-1);
   if (last) {
     if (extras.sources.length > 0) last.blocks.push(sourcesContext(extras.sources));
+    if (extras.suggestions && extras.suggestions.length > 0)
+      last.blocks.push(suggestionActions(extras.suggestions));
     if (extras.feedback !== undefined || extras.forget)
       last.blocks.push(feedbackActions(extras.feedback, extras.forget === true));
   }

@@ -3,7 +3,13 @@ import { chunk, neutralize, plainText, safeStable } from "../../core/conversatio
 import type { Logger } from "../../core/log.js";
 import type { ReplyMeta, ReplySink } from "../../core/types.js";
 import { createThrottle } from "../shared/throttle.js";
-import { answerMessages, feedbackActions, MARKDOWN_LIMIT, sourcesContext } from "./format.js";
+import {
+  answerMessages,
+  feedbackActions,
+  MARKDOWN_LIMIT,
+  sourcesContext,
+  suggestionActions,
+} from "./format.js";
 
 export interface SlackReplyOptions {
   client: WebClient;
@@ -164,7 +170,12 @@ export function createSlackReply(
       meta?.kind === "answer" && (ts ?? interim)
         ? JSON.stringify({ ts: ts ?? interim, mode: meta.mode }).slice(0, 150)
         : undefined;
-    const extras = { sources: meta?.sources ?? [], feedback, forget: meta?.forgettable === true };
+    const extras = {
+      sources: meta?.sources ?? [],
+      feedback,
+      forget: meta?.forgettable === true,
+      suggestions: meta?.suggestions ?? [],
+    };
     if (mode === "native" && streaming && ts) {
       // The stream holds the first message's worth; the rest continues in the thread.
       await appendUpTo(markdown);
@@ -281,9 +292,11 @@ function answerExtras(extras: {
   sources: ReplyMeta["sources"];
   feedback?: string | undefined;
   forget?: boolean;
+  suggestions?: readonly string[];
 }) {
   return [
     ...(extras.sources.length > 0 ? [sourcesContext(extras.sources)] : []),
+    ...(extras.suggestions && extras.suggestions.length > 0 ? [suggestionActions(extras.suggestions)] : []),
     ...(extras.feedback || extras.forget ? [feedbackActions(extras.feedback, extras.forget === true)] : []),
   ];
 }
