@@ -11,6 +11,15 @@ interface Counter {
  * The state in one process's keyv store (memory:// or sqlite://). One process owns it, so each
  * read-modify-write (claims, leases, counters, lists) runs after the previous one on the same key.
  */
+/** Where a local list's live items are: numbers `head` to `next - 1`. */
+interface ListIndex {
+  head: number;
+  next: number;
+}
+const itemKey = (key: string, n: number) => `item:${key}:${n}`;
+const itemKeys = (key: string, from: number, to: number) =>
+  Array.from({ length: Math.max(0, to - from) }, (_, i) => itemKey(key, from + i));
+
 export function createLocalState(keyv: Keyv, kind: "memory" | "sqlite"): StateStore {
   const chains = new Map<string, Promise<unknown>>();
   const serial = <T>(key: string, fn: () => Promise<T>): Promise<T> => {
@@ -54,7 +63,11 @@ export function createLocalState(keyv: Keyv, kind: "memory" | "sqlite"): StateSt
     delete: (key) =>
       serial(key, async () => {
         await keyv.delete(key);
-        await serial(`list:${key}`, () => keyv.delete(`list:${key}`));
+        await serial(`list:${key}`, async () => {
+          const index = await keyv.get<ListIndex>(`list:${key}`);
+          await keyv.delete(`list:${key}`);
+          if (index) await keyv.deleteMany(itemKeys(key, index.head, index.next));
+        });
       }),
     setIfAbsent: (key, value, ttlMs) =>
       serial(key, async () => {
@@ -62,16 +75,24 @@ export function createLocalState(keyv: Keyv, kind: "memory" | "sqlite"): StateSt
         await keyv.set(key, value, ttl(ttlMs));
         return true;
       }),
+    // A list is its items, each under its own key, and a small index (first live item, next number): an
+    // append writes one item and the index, whatever the list's length, instead of rewriting the list.
     append: (key, item, { maxItems, ttlMs }) => {
       const k = `list:${key}`;
       return serial(k, async () => {
-        const items = (await keyv.get<unknown[]>(k)) ?? [];
-        items.push(item);
-        await keyv.set(k, items.slice(-maxItems), ttl(ttlMs));
+        const index = (await keyv.get<ListIndex>(k)) ?? { head: 0, next: 0 };
+        await keyv.set(itemKey(key, index.next), item, ttl(ttlMs));
+        const next = index.next + 1;
+        const head = Math.max(index.head, next - maxItems);
+        if (head > index.head) await keyv.deleteMany(itemKeys(key, index.head, head));
+        await keyv.set(k, { head, next }, ttl(ttlMs));
       });
     },
     async list<T>(key: string) {
-      return (await keyv.get<T[]>(`list:${key}`)) ?? [];
+      const index = await keyv.get<ListIndex>(`list:${key}`);
+      if (!index || index.next <= index.head) return [];
+      const items = await keyv.getMany<T>(itemKeys(key, index.head, index.next));
+      return items.filter((v): v is Awaited<T> => v !== undefined && v !== null) as T[];
     },
     acquireLease: (key, ttlMs) => {
       const k = `lease:${key}`;
