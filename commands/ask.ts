@@ -6,6 +6,8 @@ import type { SearchResult } from "../src/core/retrieval/retriever.js";
 import { suggesterFor } from "../src/core/suggest.js";
 import type { SourceRef, Turn, Usage } from "../src/core/types.js";
 
+const TOKEN_BATCH_CHARS = 256;
+
 const CUT_NOTICE = {
   en: (n: number) => `\n\n_(I stopped here: answers are limited to about ${n} characters.)_`,
   zh: (n: number) => `\n\n_(回答到此为止:回答长度上限约 ${n} 个字符。)_`,
@@ -106,6 +108,7 @@ export const ask: Command = {
         });
         let text = "";
         let tokens = 0;
+        let countedTo = 0; // characters of `text` already counted as tokens
         let cut = false;
         try {
           let step = await stream.next();
@@ -113,7 +116,12 @@ export const ask: Command = {
             const delta = step.value;
             // The bot enforces the answer's length itself: characters, and tokens in LLM mode.
             const room = maxChars - text.length;
-            if (maxTokens !== undefined) tokens += countTokens(delta);
+            // Tokens are counted in batches of TOKEN_BATCH_CHARS (the tokenizer per streamed piece costs more
+            // than the answer's own handling); the cap can overshoot by at most one batch.
+            if (maxTokens !== undefined && text.length + delta.length - countedTo >= TOKEN_BATCH_CHARS) {
+              tokens += countTokens(`${text}${delta}`.slice(countedTo));
+              countedTo = text.length + delta.length;
+            }
             if (delta.length > room || (maxTokens !== undefined && tokens > maxTokens * 1.1)) {
               const piece = delta.slice(0, Math.max(0, room));
               text += piece;
