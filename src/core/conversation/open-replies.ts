@@ -19,21 +19,35 @@ export interface OpenReplies {
 }
 
 const DAY_MS = 24 * 3600 * 1000;
+const PERSIST_MS = 500;
 
 /**
  * Remembers, per instance, which replies are still open, so that a process killed mid-answer (kill -9,
  * OOM) can close them when it comes back instead of leaving a stream "typing" forever. One process owns
- * its instance's record, so it is written whole; writes are chained and never block an answer.
+ * its instance's record, so it is written whole, coalesced, and never blocks an answer. A reply opened less
+ * than PERSIST_MS before the kill may not be recorded.
  */
 export function createOpenReplies(state: StateStore, instance: string, logger: Logger): OpenReplies {
   const open = new Map<string, Map<string, OpenReplyRef>>();
-  let chain: Promise<unknown> = Promise.resolve();
+  const dirty = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
   const key = (platform: string) => `open-replies:${platform}:${instance}`;
+  // The record is written whole, so writes are coalesced: at most one every PERSIST_MS, however many
+  // answers open and close meanwhile (a burst of 200 answers costs a few writes, not 400).
+  const flush = () => {
+    timer = undefined;
+    for (const platform of dirty) {
+      const refs = [...(open.get(platform)?.values() ?? [])];
+      void (refs.length > 0 ? state.set(key(platform), refs, DAY_MS) : state.delete(key(platform))).catch(
+        (err: unknown) => logger.debug({ err }, "could not record the open replies"),
+      );
+    }
+    dirty.clear();
+  };
   const persist = (platform: string) => {
-    const refs = [...(open.get(platform)?.values() ?? [])];
-    chain = chain
-      .then(() => (refs.length > 0 ? state.set(key(platform), refs, DAY_MS) : state.delete(key(platform))))
-      .catch((err: unknown) => logger.debug({ err }, "could not record the open replies"));
+    dirty.add(platform);
+    timer ??= setTimeout(flush, PERSIST_MS);
+    timer.unref?.();
   };
   return {
     opened(platform, ref) {
