@@ -41,6 +41,8 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
   ]);
   if (!dictionary) logger.warn("no CC-CEDICT word list (npm run build makes it): retrieval runs without it");
   const retriever = createRetriever(knowledge.sections, glossary, { dictionary });
+  // The dictionary bridge is built on the first search: do it now, not inside the first burst of questions.
+  retriever.search("What is a large language model? 什么是大语言模型?");
   const metrics = overrides.metrics ?? createMetrics();
   const raw =
     overrides.state ?? (await createState(config.memory.url, { timeoutMs: config.memory.timeoutMs, logger }));
