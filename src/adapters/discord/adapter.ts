@@ -41,6 +41,28 @@ const INFO_COMMANDS = new Set(["topics", "path", "help", "reset", "report"]);
 const buttons = (components?: Components) =>
   components && components.length > 0 ? { components: components as never[] } : {};
 
+/** Where and from whom an interaction (slash command or button) came, as the core reads it. */
+function interactionInbound(
+  interaction: ChatInputCommandInteraction | ButtonInteraction,
+  kind: "command" | "action",
+  receivedAt: number,
+): Omit<Inbound, "text"> {
+  // An interaction may come without a channel id (user-installed apps): the conversation still needs a place.
+  const channel = interaction.channelId ?? interaction.channel?.id ?? `dm-${interaction.user.id}`;
+  return {
+    receivedAt,
+    platform: "discord",
+    kind,
+    id: interaction.id,
+    workspace: interaction.guildId ?? "dm",
+    channel,
+    thread: interaction.channel?.isThread() === true ? channel : undefined,
+    user: interaction.user.id,
+    isDirect: interaction.guildId === null,
+    askerName: interaction.user.displayName ?? interaction.user.username,
+  };
+}
+
 /**
  * Discord through discord.js v14, as transport only: messages and slash commands become an Inbound for the
  * core (which decides whether to answer, dedups, applies allowlists and limits), and replies render
@@ -153,26 +175,13 @@ export function createDiscordAdapter(
     // Defer at once, before anything else: Discord's 3-second deadline never waits for the store or the LLM
     // (the interaction token then lasts 15 minutes).
     await interaction.deferReply(info ? { flags: MessageFlags.Ephemeral } : {});
-    const isDirect = interaction.guildId === null;
     const options: Record<string, string> = {};
     for (const o of interaction.options.data) if (typeof o.value === "string") options[o.name] = o.value;
-    // An interaction may come without a channel id (user-installed apps): the conversation still needs a place.
-    const channel = interaction.channelId ?? interaction.channel?.id ?? `dm-${interaction.user.id}`;
-    const inThread = interaction.channel?.isThread() === true;
     const inbound: Inbound = {
-      receivedAt,
-      platform: "discord",
-      kind: "command",
-      id: interaction.id,
-      workspace: interaction.guildId ?? "dm",
-      channel,
-      thread: inThread ? channel : undefined,
-      user: interaction.user.id,
-      isDirect,
+      ...interactionInbound(interaction, "command", receivedAt),
       text: options.question ?? "",
       command: name,
       options,
-      askerName: interaction.user.displayName ?? interaction.user.username,
     };
     let publicOpened = false;
     const target = (ephemeral: boolean): DiscordTarget => ({
@@ -238,23 +247,11 @@ export function createDiscordAdapter(
     // Acknowledged at once without a message of its own (Discord's 3-second deadline); a redelivered
     // interaction cannot be acknowledged twice, and the core drops it as a duplicate.
     await interaction.deferUpdate().catch((err: unknown) => log.debug({ err }, "could not defer the click"));
-    const isDirect = interaction.guildId === null;
-    const channel = interaction.channelId ?? interaction.channel?.id ?? `dm-${interaction.user.id}`;
-    const inThread = interaction.channel?.isThread() === true;
     const inbound: Inbound = {
-      receivedAt,
-      platform: "discord",
-      kind: "action",
-      id: interaction.id,
-      workspace: interaction.guildId ?? "dm",
-      channel,
-      thread: inThread ? channel : undefined,
+      ...interactionInbound(interaction, "action", receivedAt),
       // The answer the button is on: the core finds the conversation it belongs to.
       replyTo: interaction.message.id,
-      user: interaction.user.id,
-      isDirect,
       text: interaction.customId.slice(SUGGEST_PREFIX.length),
-      askerName: interaction.user.displayName ?? interaction.user.username,
     };
     const followUps = (ephemeral: boolean): DiscordTarget => {
       const send = async (content: string, components?: Components) =>
