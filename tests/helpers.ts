@@ -164,3 +164,36 @@ export async function brokenState(): Promise<StateStore> {
     close: async () => {},
   };
 }
+
+/** Runs the real CLI entry point (TypeScript through tsx) as a user would run `npx memo-bot`. */
+export async function runCli(
+  args: string[],
+  options: { env?: Record<string, string>; input?: string } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const { spawn } = await import("node:child_process");
+  const path = await import("node:path");
+  const { projectRoot } = await import("../src/core/paths.js");
+  const root = projectRoot();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "src", "main.ts"), ...args], {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? "/tmp",
+        MEMORY_URL: "memory://",
+        ...options.env,
+      },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.input ?? "");
+  });
+}

@@ -1,13 +1,16 @@
-import { spawn } from "node:child_process";
-import path from "node:path";
 import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { createLogger, secretValues } from "../../src/core/log.js";
-import { projectRoot } from "../../src/core/paths.js";
 import { type FakeOpenAI, startFakeOpenAI } from "../fakes/openai-server.js";
+import { runCli } from "../helpers.js";
 
-const root = projectRoot();
+/** The CLI's output, both streams together (logs go to stderr). */
+const run = async (args: string[], env: Record<string, string>) => {
+  const r = await runCli(args, { env });
+  return { code: r.code, out: r.stdout + r.stderr };
+};
+
 // An Azure-style key: 32 hex characters, which no token pattern recognizes.
 const HEX_KEY = "0123456789abcdef0123456789abcdef";
 
@@ -16,30 +19,6 @@ afterEach(async () => {
   await llm?.close();
   llm = undefined;
 });
-
-function run(args: string[], env: Record<string, string>) {
-  return new Promise<{ code: number | null; out: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "src", "main.ts"), ...args], {
-      cwd: root,
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: process.env.HOME ?? "/tmp",
-        MEMORY_URL: "memory://",
-        ...env,
-      },
-    });
-    let out = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-    });
-    child.stderr.on("data", (d) => {
-      out += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, out }));
-    child.stdin.end();
-  });
-}
 
 describe("configured secrets are masked by value (issue #11: 15)", () => {
   it("a provider's 401 echoing a hex API key never puts the key in the logs", async () => {

@@ -1,38 +1,9 @@
-import { spawn } from "node:child_process";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { projectRoot } from "../../src/core/paths.js";
 import { startFakeOpenAI } from "../fakes/openai-server.js";
-
-const root = projectRoot();
-
-/** Runs the real CLI entry point (TypeScript through tsx) as a user would run `npx memo-bot`. */
-function runCli(args: string[], options: { env?: Record<string, string>; input?: string } = {}) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "src", "main.ts"), ...args], {
-      cwd: root,
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: process.env.HOME ?? "/tmp",
-        MEMORY_URL: "memory://",
-        ...options.env,
-      },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.input ?? "");
-  });
-}
+import { runCli } from "../helpers.js";
 
 describe("CLI contract", () => {
   it.each([

@@ -1,34 +1,10 @@
-import { spawn } from "node:child_process";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { projectRoot } from "../../src/core/paths.js";
 import { buildReport, groupKey, type Report } from "../../src/core/report.js";
 import type { Inbound, OpenReply, ReplyMeta, ReplySink, Transport } from "../../src/core/types.js";
-import { testApp } from "../helpers.js";
-
-const root = projectRoot();
-
-function runCli(args: string[], env: Record<string, string>) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "src", "main.ts"), ...args], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end("");
-  });
-}
+import { runCli, testApp } from "../helpers.js";
 
 /** A platform's transport in miniature: each reply is one message with an id, as Slack's and Discord's are. */
 function transport() {
@@ -98,7 +74,7 @@ describe("gaps report", () => {
       await app.close();
     }
 
-    const { code, stdout, stderr } = await runCli(["report", "--json", "--days", "3"], env);
+    const { code, stdout, stderr } = await runCli(["report", "--json", "--days", "3"], { env });
     expect(stderr).toBe("");
     expect(code).toBe(0);
     const lines = stdout.trim().split("\n");
@@ -125,7 +101,7 @@ describe("gaps report", () => {
     expect(report.disliked[0]?.answer).toMatch(/RAG/);
     expect(report.perDay.at(-1)).toMatchObject({ questions: 3, covered: 1, platforms: { slack: 3 } });
 
-    const text = await runCli(["report"], env);
+    const text = await runCli(["report"], { env });
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/2× lasagna — what is it/);
     expect(text.stdout).toMatch(/Answers voted 👎 \(1\):\n {2}2× What is RAG\?/);
