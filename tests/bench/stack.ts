@@ -89,7 +89,8 @@ export async function startStack(
         OPENAI_API_KEY: "sk-bench-0000000000",
         OPENAI_BASE_URL: llm.url,
         OPENAI_MAX_RETRIES: "0",
-        NODE_OPTIONS: "",
+        // BENCH_NODE_OPTIONS=--cpu-prof (say) profiles the bot under the benchmark.
+        NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? "",
         ...options.env,
       },
       stdio: ["ignore", "ignore", "pipe"],
