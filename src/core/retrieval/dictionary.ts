@@ -81,6 +81,12 @@ export async function loadDictionary(file = defaultDictionaryPath()): Promise<st
   return fresh();
 }
 
+/**
+ * A copy of a piece of the word list. V8 keeps a substring of 13 or more characters as a view into its
+ * parent, so one such key in a kept map would keep the whole list (~4 MB as a string) alive.
+ */
+const own = (piece: string): string => (piece.length < 13 ? piece : Buffer.from(piece, "utf8").toString("utf8"));
+
 export interface Bridge {
   /** Knowledge index terms that translate a query term (a Latin stem or a Han word), with a strength 0–1. */
   translations(term: string): ReadonlyMap<string, number> | undefined;
@@ -129,16 +135,20 @@ export function createBridge(
   // Chinese → English links are only looked for when the knowledge has English words to link to.
   let english = false;
   const link = (links: Map<string, Map<string, number>>, from: string, to: string, strength: number) => {
-    const map = links.get(from) ?? new Map<string, number>();
-    map.set(to, Math.max(map.get(to) ?? 0, strength));
-    links.set(from, map);
+    let map = links.get(from);
+    if (!map) {
+      map = new Map<string, number>();
+      links.set(own(from), map);
+    }
+    const had = map.get(to);
+    map.set(had === undefined ? own(to) : to, Math.max(had ?? 0, strength));
   };
   const counts = text.indexOf("\n=");
   for (const line of text.slice(counts + 1).split("\n")) {
     const tab = line.indexOf("\t");
     if (tab < 0) continue;
     const s = line.slice(1, tab);
-    df.set(s, Number(line.slice(tab + 1)));
+    df.set(own(s), Number(line.slice(tab + 1)));
     if (!english && hasTerm(s)) english = true;
   }
   let start = text.indexOf("\n") + 1;

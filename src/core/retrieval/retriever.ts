@@ -167,12 +167,15 @@ export function createRetriever(
   // made on the first question, so an index builds as fast without it (~0.1 s for 10,000 sections).
   const translated = sections.map((s) => s.en !== undefined);
   let bridge: Bridge | undefined;
+  // The word list's text (~5 MB as a string) is needed only to build the bridge: let it go after.
+  let dictionary = options.dictionary;
   const bridgeOf = () => {
     bridge ??= createBridge(
-      options.dictionary,
+      dictionary,
       (term) => (postings.get(term) ?? []).some((p) => !translated[p.doc]),
       (term) => postings.has(term),
     );
+    dictionary = undefined;
     return bridge;
   };
   const latinVocabulary = [...postings.keys()].filter((t) => t.length >= 5 && /^[a-z]+$/.test(t));
