@@ -1,4 +1,3 @@
-import { countTokens } from "gpt-tokenizer/encoding/cl100k_base";
 import type { Command, CommandContext } from "../src/core/commands.js";
 import { BotError } from "../src/core/errors.js";
 import { recordAnswer } from "../src/core/report.js";
@@ -7,6 +6,11 @@ import { suggesterFor } from "../src/core/suggest.js";
 import type { SourceRef, Turn, Usage } from "../src/core/types.js";
 
 const TOKEN_BATCH_CHARS = 256;
+
+/** The tokenizer (~20 MB) loads only where tokens are counted: LLM mode. */
+let tokenizer: Promise<(text: string) => number> | undefined;
+const loadTokenizer = () =>
+  (tokenizer ??= import("gpt-tokenizer/encoding/cl100k_base").then((m) => m.countTokens));
 
 const CUT_NOTICE = {
   en: (n: number) => `\n\n_(I stopped here: answers are limited to about ${n} characters.)_`,
@@ -88,6 +92,7 @@ export const ask: Command = {
     const signal = AbortSignal.any([ctx.signal, deadline.signal]);
     const maxChars = config.maxAnswerChars;
     const maxTokens = config.llm?.maxAnswerTokens;
+    const countTokens = maxTokens !== undefined ? await loadTokenizer() : () => 0;
     let answered: { text: string; sources: SourceRef[]; covered: boolean } | undefined;
     try {
       await memory.withConversation(ctx.conversation, async (history) => {
