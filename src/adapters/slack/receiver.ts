@@ -28,6 +28,32 @@ export interface SlackRequestGuardOptions {
  * Every other request goes on to Bolt unchanged (the buffered body is reused, and Bolt verifies it again).
  * The receiver is changed in place and returned.
  */
+/**
+ * Whether a body cannot parse to anything but an object, judged from its first bytes: JSON that opens with
+ * `{`, or a form whose `payload` (if any) opens with `{`. Anything else gets the full check.
+ */
+export function surelyAnObject(rawBody: Buffer, contentType: string): boolean {
+  const text = rawBody.toString("utf8", 0, Math.min(rawBody.length, 4096));
+  if (contentType.startsWith("application/json")) return /^\s*\{/.test(text);
+  if (contentType.startsWith("application/x-www-form-urlencoded")) {
+    const payload = /(?:^|&)payload=([^&]*)/.exec(rawBody.toString("utf8"));
+    if (!payload) return true;
+    try {
+      return /^\s*\{/.test(
+        decodeURIComponent(
+          (payload[1] ?? "")
+            .slice(0, 64)
+            .replace(/\+/g, " ")
+            .replace(/%[0-9a-f]?$/i, ""),
+        ),
+      );
+    } catch {
+      return false;
+    }
+  }
+  return false;
+}
+
 export function guardSlackRequests<R extends HTTPReceiver>(
   receiver: R,
   options: SlackRequestGuardOptions,
@@ -54,6 +80,20 @@ export function guardSlackRequests<R extends HTTPReceiver>(
       reject(res, 401, "Slack request rejected: its timestamp is more than 5 minutes in the future", {
         aheadSeconds: timestamp - nowSeconds(),
       });
+      return;
+    }
+    // Bolt reuses a buffered body. Only a body that may not be an object needs the check below; a JSON
+    // object or a form without a non-object payload (every event Slack sends) goes on to Bolt, which
+    // verifies it once, on the acknowledgement's path.
+    try {
+      const { rawBody } = await http.bufferIncomingMessage(req, http.defaultBodyLimit);
+      if (surelyAnObject(rawBody, String(req.headers["content-type"] ?? ""))) {
+        bolt(req, res);
+        return;
+      }
+    } catch (error) {
+      const tooLarge = http.isRawBodyError(error) && (error as { statusCode?: number }).statusCode === 413;
+      reject(res, tooLarge ? 413 : 400, "Slack request body could not be read", { err: error });
       return;
     }
     let buffered: Awaited<ReturnType<typeof http.parseAndVerifyHTTPRequest>>;
@@ -92,7 +132,7 @@ export function guardSlackRequests<R extends HTTPReceiver>(
   };
 
   receiver.requestListener = (req, res) => {
-    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    const path = (req.url ?? "/").split("?", 1)[0];
     if (path !== endpoint || req.method?.toUpperCase() !== "POST") {
       bolt(req, res); // health, metrics, 404s: Bolt's routing (it may throw for its dispatch error handler)
       return;
