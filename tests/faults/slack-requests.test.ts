@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createSlackAdapter, type SlackAdapter } from "../../src/adapters/slack/adapter.js";
+import { surelyAnObject } from "../../src/adapters/slack/receiver.js";
 import { projectRoot } from "../../src/core/paths.js";
 import { type FakeSlack, sendSigned, startFakeSlack } from "../fakes/slack-server.js";
 import { freePort, testApp, waitFor } from "../helpers.js";
@@ -83,5 +84,26 @@ describe("Slack HTTP requests Bolt mishandles (issue #11: 10, 13)", () => {
     expect(bot.app.log.lines().some((l) => String(l.msg).includes("in the future"))).toBe(true);
     // Health and metrics still pass through Bolt's routing.
     expect((await fetch(bot.url.replace("/slack/events", "/nowhere"))).status).toBe(404);
+  });
+});
+
+describe("which bodies skip the guard's own check (Bolt verifies them once)", () => {
+  const form = "application/x-www-form-urlencoded";
+  it.each([
+    ["a JSON object", ' {"type":"event_callback"}', "application/json", true],
+    ["JSON null", "null", "application/json", false],
+    ["a JSON array", "[1]", "application/json", false],
+    [
+      "an interaction payload",
+      `payload=${encodeURIComponent(JSON.stringify({ type: "block_actions", v: "%%" }))}`,
+      form,
+      true,
+    ],
+    ["payload=null", "payload=null", form, false],
+    ["an array payload", "payload=%5B1%5D", form, false],
+    ["a slash command", "command=%2Fask&text=hello", form, true],
+    ["an unknown content type", "{}", "text/plain", false],
+  ])("%s", (_name, body, type, expected) => {
+    expect(surelyAnObject(Buffer.from(body), type)).toBe(expected);
   });
 });
