@@ -85,7 +85,8 @@ export async function loadDictionary(file = defaultDictionaryPath()): Promise<st
  * A copy of a piece of the word list. V8 keeps a substring of 13 or more characters as a view into its
  * parent, so one such key in a kept map would keep the whole list (~4 MB as a string) alive.
  */
-const own = (piece: string): string => (piece.length < 13 ? piece : Buffer.from(piece, "utf8").toString("utf8"));
+const own = (piece: string): string =>
+  piece.length < 13 ? piece : Buffer.from(piece, "utf8").toString("utf8");
 
 export interface Bridge {
   /** Knowledge index terms that translate a query term (a Latin stem or a Han word), with a strength 0–1. */
