@@ -12,6 +12,7 @@ import type { Config } from "../../config.js";
 import type { Bot } from "../../core/bot.js";
 import type { Logger } from "../../core/log.js";
 import type { Inbound, OpenReply, ReplySink, Transport } from "../../core/types.js";
+import { registerActions } from "./actions.js";
 import { watchSocketMode } from "./connection.js";
 import { guardSlackRequests } from "./receiver.js";
 import { createSlackReply } from "./reply.js";
@@ -50,16 +51,6 @@ function boltLogger(logger: Logger): SlackLogger {
     getLevel: () => level,
     setName: () => {},
   };
-}
-
-/** The answer a 👍/👎 button is about: the `ts` its value names (slack/reply.ts), or the value as it is. */
-function answerRef(value: string): string {
-  try {
-    const ts = (JSON.parse(value) as { ts?: unknown }).ts;
-    return typeof ts === "string" && ts !== "" ? ts : value;
-  } catch {
-    return value;
-  }
 }
 
 /** Message subtypes that are people writing: plain, with files, and thread replies also sent to the channel. */
@@ -332,116 +323,7 @@ export function createSlackAdapter(
     );
   }
 
-  // 👍/👎 under an answer: recorded by the core (allowlists, one vote per click).
-  app.action(/^memo_feedback_(up|down)$/, async ({ ack, body, action, respond }) => {
-    await ack();
-    const vote = (action as { action_id: string }).action_id.endsWith("up") ? "up" : "down";
-    const b = body as {
-      user?: { id?: string };
-      team?: { id?: string };
-      channel?: { id?: string };
-      container?: { message_ts?: string; thread_ts?: string };
-      trigger_id?: string;
-    };
-    const inbound: Inbound = {
-      platform: "slack",
-      kind: "action",
-      id: `${b.trigger_id ?? ""}:${(action as { action_ts?: string }).action_ts ?? ""}`,
-      workspace: b.team?.id ?? "-",
-      channel: b.channel?.id ?? "-",
-      user: b.user?.id ?? "-",
-      isDirect: (b.channel?.id ?? "").startsWith("D"),
-      text: "",
-    };
-    // The value names the answer ({"ts", "mode"}); its first message's ts is the answer's ref in the core.
-    const value = (action as { value?: string }).value ?? "";
-    const recorded = await bot.feedback(inbound, vote, answerRef(value));
-    await respond({
-      response_type: "ephemeral",
-      replace_original: false,
-      text:
-        recorded === "not_allowed"
-          ? "This bot isn't enabled for you or this channel."
-          : "Thanks for the feedback!",
-    }).catch(() => {});
-  });
-
-  // A suggested next question under an answer: asked in that answer's thread (a DM: in place), as the
-  // person who clicked. The core dedups the delivery, applies the allowlists and answers (core/suggest.ts).
-  app.action(/^memo_suggest_\d+$/, async ({ ack, body, action, respond, client, context }) => {
-    const at = receivedAt(context);
-    await ack();
-    const b = body as {
-      user?: { id?: string; username?: string; name?: string };
-      team?: { id?: string };
-      channel?: { id?: string };
-      container?: { message_ts?: string; thread_ts?: string; channel_id?: string };
-      trigger_id?: string;
-      message?: { ts?: string; thread_ts?: string };
-    };
-    const clicked = action as { value?: string; action_ts?: string };
-    const channel = b.channel?.id ?? b.container?.channel_id ?? "-";
-    const isDirect = channel.startsWith("D");
-    const answerTs = b.container?.message_ts ?? b.message?.ts;
-    // The answer's thread; an answer at the top of a channel (a slash command's) starts its own.
-    const threadTs = b.container?.thread_ts ?? b.message?.thread_ts ?? (isDirect ? undefined : answerTs);
-    const username = b.user?.username ?? b.user?.name;
-    const inbound: Inbound = {
-      receivedAt: at,
-      platform: "slack",
-      kind: "action",
-      // A redelivered click carries the same trigger id and action time.
-      id: `${b.trigger_id ?? ""}:${clicked.action_ts ?? ""}`,
-      workspace: b.team?.id ?? "-",
-      channel,
-      thread: threadTs,
-      user: b.user?.id ?? "-",
-      isDirect,
-      text: clicked.value ?? "",
-      askerName: username ? `@${username}` : undefined,
-    };
-    void bot.receive(inbound, {
-      self: { userId: context.botUserId },
-      names: names(client),
-      open: (opts) => {
-        if (opts.visibility === "private") return privateReply(respond);
-        const { reply, begun } = threadReply(client, inbound, { channel, threadTs }, opts.header);
-        begun.catch((error: unknown) => log.warn({ err: error }, "could not post the placeholder"));
-        return reply;
-      },
-    });
-  });
-
-  // "Forget this thread" under an answer: the reset command, in that thread, as the person who clicked.
-  app.action("memo_forget", async ({ ack, body, respond, client, context }) => {
-    await ack();
-    const b = body as {
-      user?: { id?: string; username?: string };
-      team?: { id?: string };
-      channel?: { id?: string };
-      container?: { message_ts?: string; thread_ts?: string };
-      trigger_id?: string;
-      message?: { ts?: string; thread_ts?: string };
-    };
-    const channel = b.channel?.id ?? "-";
-    const inbound: Inbound = {
-      platform: "slack",
-      kind: "action",
-      id: b.trigger_id,
-      workspace: b.team?.id ?? "-",
-      channel,
-      thread: b.container?.thread_ts ?? b.message?.thread_ts ?? b.container?.message_ts ?? b.message?.ts,
-      user: b.user?.id ?? "-",
-      isDirect: channel.startsWith("D"),
-      text: "",
-      command: "reset",
-    };
-    void bot.receive(inbound, {
-      self: { userId: context.botUserId },
-      names: names(client),
-      open: () => privateReply(respond),
-    });
-  });
+  registerActions(app, { bot, log, names, privateReply, threadReply, receivedAt });
 
   /** Answers a previous run of this instance was killed in the middle of: end them, say so. */
   const closeLeftOpen = async () => {
