@@ -1,14 +1,17 @@
 import { randomUUID } from "node:crypto";
 import type { BotServices, Command, CommandContext, Surface } from "./commands.js";
 import { decide } from "./conversation/address.js";
+import { instrument } from "./conversation/instrument.js";
+import { conversationKey, threadKey } from "./conversation/keys.js";
 import { normalizeMessage } from "./conversation/markup.js";
 import { clip, neutralize } from "./conversation/render.js";
+import { isAllowed, route } from "./conversation/route.js";
 import { BotError, toBotError } from "./errors.js";
 import { detectLang } from "./lang.js";
 import type { Logger } from "./log.js";
 import { userMessage } from "./messages.js";
 import { recordDislike } from "./report.js";
-import type { Inbound, OpenReply, ReplyMeta, ReplySink, Transport } from "./types.js";
+import type { Inbound, OpenReply, ReplySink, Transport } from "./types.js";
 
 export interface Bot {
   readonly services: BotServices;
@@ -53,50 +56,6 @@ const DEDUP_TTL_MS = 24 * 3600 * 1000;
 /** How much of a slash command's question is echoed above its answer. */
 const ECHO_CHARS = 300;
 
-/**
- * Finds the command: the platform's command name; a leading `/name`; a message that is only a command's
- * name ("help", "@bot reset"); `ask <question>`. Anything else is a question; nothing at all gets help.
- */
-function route(
-  commands: readonly Command[],
-  inbound: Inbound,
-  text: string,
-): { command?: Command; rest: string; name: string } {
-  const byName = (name: string) => commands.find((c) => c.name === name.toLowerCase());
-  if (inbound.command !== undefined) {
-    const command = byName(inbound.command);
-    return { ...(command ? { command } : {}), rest: text.trim(), name: inbound.command };
-  }
-  const trimmed = text.trim();
-  const slash = /^\/([a-z]+)(?:\s+([\s\S]*))?$/i.exec(trimmed);
-  if (slash?.[1]) {
-    const command = byName(slash[1]);
-    return { ...(command ? { command } : {}), rest: (slash[2] ?? "").trim(), name: `/${slash[1]}` };
-  }
-  if (trimmed === "") return { command: byName("help") as Command, rest: "", name: "help" };
-  const bare = /^([a-z]+)[\s.!?。!?]*$/i.exec(trimmed);
-  const named = bare?.[1] ? byName(bare[1]) : undefined;
-  if (named && named.name !== "ask") return { command: named, rest: "", name: named.name };
-  const asked = /^ask\s+([\s\S]+)$/i.exec(trimmed);
-  return { command: byName("ask") as Command, rest: (asked?.[1] ?? trimmed).trim(), name: "ask" };
-}
-
-/** Allowlists, on every entry point. A list that is set also covers DMs unless it names `dm`. */
-export function isAllowed(services: BotServices, inbound: Inbound): boolean {
-  const { limits } = services.config;
-  const inList = (list: readonly string[], value: string) =>
-    list.length === 0 || list.includes(value) || (inbound.isDirect && list.includes("dm"));
-  if (limits.allowedUsers.length > 0 && !limits.allowedUsers.includes(inbound.user)) return false;
-  if (inbound.platform === "cli") return true;
-  if (!inList(limits.allowedChannels, inbound.channel)) return false;
-  const discord = services.config.discord;
-  if (inbound.platform === "discord" && discord) {
-    if (!inList(discord.allowedGuilds, inbound.workspace)) return false;
-    if (!inList(discord.allowedChannels, inbound.channel)) return false;
-  }
-  return true;
-}
-
 export function createBot(services: BotServices, logger: Logger): Bot {
   const active = new Set<AbortController>();
   let draining = false;
@@ -135,44 +94,6 @@ export function createBot(services: BotServices, logger: Logger): Bot {
       log.warn({ err }, "dedup unavailable; answering without the duplicate check");
       return true;
     }
-  };
-
-  const instrument = (inbound: Inbound, reply: ReplySink, started: number): ReplySink => {
-    let first = true;
-    let held = "";
-    const { metrics } = services;
-    const stream = services.config.streamAnswers;
-    return {
-      write(delta) {
-        if (first && delta) {
-          first = false;
-          metrics.firstText.observe({ platform: inbound.platform }, (performance.now() - started) / 1000);
-        }
-        if (!stream) {
-          held += delta;
-          return;
-        }
-        return reply.write(delta);
-      },
-      async end(meta: ReplyMeta) {
-        if (held) await reply.write(held);
-        if (meta.kind === "answer") {
-          metrics.questions.inc({ platform: inbound.platform, mode: meta.mode });
-          metrics.total.observe({ platform: inbound.platform }, (performance.now() - started) / 1000);
-          if (meta.usage) {
-            metrics.tokens.inc({ kind: "prompt" }, meta.usage.promptTokens);
-            metrics.tokens.inc({ kind: "completion" }, meta.usage.completionTokens);
-            metrics.tokens.inc({ kind: "cached" }, meta.usage.cachedTokens);
-          }
-        }
-        await reply.end(meta);
-      },
-      async fail(error, message) {
-        if (held) await reply.write(held);
-        await reply.fail(error, message);
-      },
-      sent: () => reply.sent?.() ?? [],
-    };
   };
 
   /** One delivery through the pipeline; says what became of it, for the closing log line. */
@@ -301,6 +222,7 @@ export function createBot(services: BotServices, logger: Logger): Bot {
     let opened: ReplySink | undefined;
     const open = (v: OpenReply["visibility"] = visibility) => {
       opened ??= instrument(
+        services,
         inbound,
         transport.open({ visibility: v, ...(header && v === "public" ? { header } : {}) }),
         started,
@@ -450,19 +372,4 @@ async function say(transport: Transport, options: OpenReply, text: string, log: 
   } catch (err) {
     log.warn({ err }, "could not reply");
   }
-}
-
-/**
- * `platform:workspace:channel:thread`; a DM is one conversation per user, and a channel message outside
- * a thread is its own thread. The CLI's `--conversation` names its own.
- */
-export function conversationKey(inbound: Inbound): string {
-  if (inbound.conversation) return `${inbound.platform}:${inbound.workspace}:conv:${inbound.conversation}`;
-  if (inbound.isDirect) return `${inbound.platform}:${inbound.workspace}:dm:${inbound.user}`;
-  return `${inbound.platform}:${inbound.workspace}:${inbound.channel}:${inbound.thread ?? "-"}`;
-}
-
-/** The key of a channel thread, for who has talked with the bot in it. */
-export function threadKey(inbound: Inbound): string {
-  return `${inbound.platform}:${inbound.workspace}:${inbound.channel}:${inbound.thread ?? "-"}`;
 }
