@@ -3,6 +3,7 @@ import type { Section } from "./knowledge/sections.js";
 import { sentences } from "./knowledge/sentences.js";
 import { detectLang, type Lang } from "./lang.js";
 import { LEARNING_PATH } from "./path.js";
+import { withoutNumbering } from "./retrieval/index-build.js";
 import type { PastTurn, Retriever } from "./retrieval/retriever.js";
 
 /** At most this many suggestions follow an answer. */
@@ -40,7 +41,7 @@ export interface Suggester {
 }
 
 /** "4,RAG技术" → "RAG技术", "4, RAG" → "RAG": a heading's list number is not part of what it is about. */
-const withoutNumbering = (title: string) => title.replace(/^\s*\d+\s*[,,.、)）:]\s*/u, "").trim();
+const headingTopic = (title: string) => withoutNumbering(title).trim();
 const isQuestion = (title: string) => /[??]\s*$/.test(title);
 const normalized = (text: string) =>
   text
@@ -70,11 +71,11 @@ function phrasings(section: Section, lang: Lang, step: (typeof LEARNING_PATH)[nu
   if (step) out.push(step.ask[lang]);
   const fits = (text: string) => Array.from(text).length <= MAX_SUGGESTION_CHARS;
   if (lang === "zh") {
-    const title = withoutNumbering(section.title);
+    const title = headingTopic(section.title);
     if (isQuestion(title)) out.push(title.replace(/^那么/, ""));
     else out.push(`讲讲「${title}」`, `${title}是什么?`);
   } else if (section.en) {
-    const title = withoutNumbering(section.en.title);
+    const title = headingTopic(section.en.title);
     if (isQuestion(title)) {
       const plain = title.replace(/^so\s+/i, "");
       out.push(`${plain.charAt(0).toUpperCase()}${plain.slice(1)}`);

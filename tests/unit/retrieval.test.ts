@@ -6,14 +6,9 @@ import { createKnowledge, type Knowledge, loadKnowledge } from "../../src/core/k
 import { projectRoot } from "../../src/core/paths.js";
 import { createBridge, loadDictionary } from "../../src/core/retrieval/dictionary.js";
 import { type Glossary, loadGlossary } from "../../src/core/retrieval/glossary.js";
-import {
-  createRetriever,
-  type Retriever,
-  refersBack,
-  roots,
-  withinOneEdit,
-} from "../../src/core/retrieval/retriever.js";
+import { createRetriever, type Retriever } from "../../src/core/retrieval/retriever.js";
 import { stem, words } from "../../src/core/retrieval/tokenize.js";
+import { refersBack, roots, withinOneEdit } from "../../src/core/retrieval/word-forms.js";
 
 let retriever: Retriever;
 let knowledge: Knowledge;

@@ -1,7 +1,9 @@
 import type { Section } from "../knowledge/sections.js";
 import { type Bridge, createBridge } from "./dictionary.js";
 import { compileGlossary, type Glossary } from "./glossary.js";
-import { indexTerms, stem, words } from "./tokenize.js";
+import { buildIndex, groupTerm } from "./index-build.js";
+import { indexTerms, words } from "./tokenize.js";
+import { createWordForms, refersBack, withinOneEdit } from "./word-forms.js";
 
 export interface Hit {
   section: Section;
@@ -70,11 +72,6 @@ interface Concept {
   glossary?: boolean;
 }
 
-/** "4,RAG技术" → "RAG技术": a heading's list number is not part of what it is about. */
-const withoutNumbering = (title: string) => title.replace(/^\s*\d+\s*[,,.、)）:]\s*/u, "");
-
-const groupTerm = (group: number) => `\u0001g${group}`;
-
 /** A translation through the dictionary counts this much of the word it translates. */
 const BRIDGE_WEIGHT = 0.7;
 /** At most this many dictionary translations per question word, the strongest first. */
@@ -110,56 +107,7 @@ export function createRetriever(
   const minScore = options.minScore ?? 1;
   const compiled = compileGlossary(glossary);
 
-  // Inverted index: term → postings of (doc, weighted tf).
-  const postings = new Map<string, { doc: number; tf: number }[]>();
-  const lengths: number[] = [];
-  const titleSets: Set<string>[] = [];
-  // One rendering of a section (its original, or its translation) into term frequencies.
-  const indexRendering = (
-    title: string,
-    parents: readonly string[],
-    text: string,
-    tf: Map<string, number>,
-  ) => {
-    const titleList = indexTerms([...parents.slice(1), title].map(withoutNumbering).join(" "));
-    titleList.push(...indexTerms(withoutNumbering(title)));
-    for (const t of titleList) tf.set(t, (tf.get(t) ?? 0) + titleWeight);
-    const bodyTerms = indexTerms(text);
-    for (const t of bodyTerms) tf.set(t, (tf.get(t) ?? 0) + 1);
-    // Glossary groups are index terms of their own, so that a concept has one document frequency
-    // whichever language or form names it.
-    for (const [group, count] of compiled.count(title)) {
-      tf.set(groupTerm(group), (tf.get(groupTerm(group)) ?? 0) + titleWeight * count);
-      titleList.push(groupTerm(group));
-    }
-    for (const [group, count] of compiled.count(text))
-      tf.set(groupTerm(group), (tf.get(groupTerm(group)) ?? 0) + count);
-    return { titleList, length: bodyTerms.length + titleWeight * titleList.length };
-  };
-
-  sections.forEach((section, doc) => {
-    const tf = new Map<string, number>();
-    const original = indexRendering(section.title, section.parents, section.text, tf);
-    let titleTerms = original.titleList;
-    let length = original.length;
-    if (section.en) {
-      // A section and its translation are two renderings of one text: a term counts as often as the
-      // rendering that uses it most, and the section is as long as its longer rendering, so a translated
-      // section is not favoured (or penalised) against one without a translation.
-      const en = new Map<string, number>();
-      const translated = indexRendering(section.en.title, [], section.en.text, en);
-      for (const [term, weight] of en) tf.set(term, Math.max(tf.get(term) ?? 0, weight));
-      titleTerms = [...titleTerms, ...translated.titleList];
-      length = Math.max(length, translated.length);
-    }
-    titleSets.push(new Set(titleTerms));
-    lengths.push(length);
-    for (const [term, n] of tf) {
-      const list = postings.get(term);
-      if (list) list.push({ doc, tf: n });
-      else postings.set(term, [{ doc, tf: n }]);
-    }
-  });
+  const { postings, lengths, titleSets, avgLength } = buildIndex(sections, compiled, titleWeight);
   const n = sections.length;
   const docOf = new Map(sections.map((s, doc) => [s.id, doc]));
   // The dictionary bridge serves the terms of sections that have no translation. A translated section is
@@ -179,42 +127,8 @@ export function createRetriever(
     return bridge;
   };
   const latinVocabulary = [...postings.keys()].filter((t) => t.length >= 5 && /^[a-z]+$/.test(t));
-  // Other forms of the knowledge's English words, and of the glossary's one-word English forms:
-  // "statistic" is also found as "statistical", "replacement" as "replace", "smart" as "smarter". A
-  // question's word meets a word of the knowledge when one is the other with an ending taken off (never
-  // when both lose one: "general" and "generation" are not one family).
-  let variants: { byRoot: Map<string, Set<string>>; byForm: Map<string, Set<string>> } | undefined;
-  const variantsOf = (term: string): Set<string> | undefined => {
-    if (!variants) {
-      const byRoot = new Map<string, Set<string>>();
-      const byForm = new Map<string, Set<string>>();
-      const add = (map: Map<string, Set<string>>, key: string, target: string) => {
-        const set = map.get(key) ?? new Set<string>();
-        set.add(target);
-        map.set(key, set);
-      };
-      for (const t of latinVocabulary) for (const root of roots(t)) add(byRoot, root, t);
-      glossary.forEach((group, i) => {
-        for (const form of group) {
-          const f = form.toLowerCase();
-          if (!/^[a-z]{5,}$/.test(f)) continue;
-          const s = stem(f);
-          add(byForm, s, groupTerm(i));
-          for (const root of roots(s)) add(byRoot, root, groupTerm(i));
-        }
-      });
-      variants = { byRoot, byForm };
-    }
-    const found = new Set<string>(variants.byRoot.get(term) ?? []);
-    for (const root of roots(term)) {
-      if (postings.has(root)) found.add(root);
-      for (const t of variants.byForm.get(root) ?? []) found.add(t);
-    }
-    return found.size > 0 ? found : undefined;
-  };
-  const avgLength = lengths.reduce((a, b) => a + b, 0) / Math.max(1, n);
-  // A heading with one line under it (a subtitle) should not win on shortness alone.
-  for (let i = 0; i < n; i++) lengths[i] = Math.max(lengths[i] ?? 0, avgLength / 2);
+  // Other forms of the knowledge's English words and of the glossary's one-word English forms.
+  const variantsOf = createWordForms(latinVocabulary, glossary, (term) => postings.has(term));
   const idfOf = (term: string) => {
     const df = postings.get(term)?.length ?? 0;
     return Math.log(1 + (n - df + 0.5) / (df + 0.5));
@@ -481,49 +395,4 @@ export function createRetriever(
       );
     return { hits: hits.slice(0, limit), covered };
   }
-}
-
-/**
- * Whether a question leans on what was said before: it refers back ("it", "that", "它", "那个") or goes on
- * from it ("And…", "Then…", "然后…").
- */
-export function refersBack(question: string): boolean {
-  const q = question.normalize("NFKC").toLowerCase();
-  return (
-    /\b(it|its|itself|that|this|these|those|they|them|their|one|ones)\b/.test(q) ||
-    /^\W*(and|then|so|but|also|what about|how about)\b/.test(q) ||
-    /[它其这那此]|^\P{L}*(然后|还有|另外|而且)/u.test(q)
-  );
-}
-
-/** Whether two words differ by at most one insertion, deletion or substitution. */
-export function withinOneEdit(a: string, b: string): boolean {
-  if (a === b) return true;
-  if (Math.abs(a.length - b.length) > 1) return false;
-  const [short, long] = a.length <= b.length ? [a, b] : [b, a];
-  let i = 0;
-  while (i < short.length && short[i] === long[i]) i++;
-  if (short.length === long.length) return short.slice(i + 1) === long.slice(i + 1);
-  return short.slice(i) === long.slice(i + 1);
-}
-
-/** English derivational endings, longest first: "statistical" → "statistic", "replacement" → "replace". */
-const SUFFIXES = ["ically", "ation", "ment", "ness", "ally", "ical", "ity", "ive", "ly", "al", "er", "ic"];
-
-/**
- * A stem with one derivational ending taken off (each that fits: "statistical" → "statist",
- * "statistic"), stemmed again: the forms it may share with another word of the same family. A root keeps
- * at least five letters, so that short words do not meet by accident (a five-letter one still may:
- * "classic" meets "class").
- */
-export function roots(term: string): string[] {
-  const out: string[] = [];
-  for (const suffix of SUFFIXES) {
-    if (!term.endsWith(suffix)) continue;
-    const root = term.slice(0, -suffix.length);
-    if (root.length < 5) continue;
-    out.push(root, stem(root));
-    if (root.endsWith("i")) out.push(`${root.slice(0, -1)}y`); // happily → happy
-  }
-  return [...new Set(out)].filter((r) => r !== term);
 }
