@@ -106,7 +106,6 @@ export function createBot(services: BotServices, logger: Logger): Bot {
     const started = performance.now();
     const kind = inbound.kind ?? "message";
     const direct = inbound.isDirect || inbound.assistant === true || inbound.platform === "cli";
-    let lang = detectLang(inbound.text);
 
     // 1. What the message says under its markup.
     let normalized: Awaited<ReturnType<typeof normalizeMessage>>;
@@ -121,7 +120,7 @@ export function createBot(services: BotServices, logger: Logger): Bot {
       log.warn({ err }, "could not read the message's markup; using it as sent");
       normalized = { text: inbound.text, query: inbound.text, mentionsBot: false, mentionsOthers: false };
     }
-    lang = detectLang(normalized.query || normalized.text);
+    const lang = detectLang(normalized.query || normalized.text);
 
     // 2. Allowlists: where the bot may not answer, it says nothing in public.
     if (!isAllowed(services, inbound)) {

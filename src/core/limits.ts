@@ -6,8 +6,6 @@ import type { Inbound, Usage } from "./types.js";
 export interface LimitOptions {
   perUserPerMinute: number;
   dailyTokenBudget: number;
-  allowedUsers: string[];
-  allowedChannels: string[];
   /** The most tokens one answer may produce (MAX_ANSWER_TOKENS): part of every reservation. */
   maxAnswerTokens: number;
   /**
@@ -29,8 +27,6 @@ export interface Admission {
 }
 
 export interface Limits {
-  /** Throws `not_allowed` when an allowlist excludes this user or channel. */
-  checkAllowed(inbound: Inbound): void;
   /**
    * Counts the question against the user's per-minute limit (`user_rate_limited`) and reserves what the
    * answer may cost from the daily token budget (`budget_exhausted` when it does not fit). Both carry
@@ -94,17 +90,6 @@ export function createLimits(
   };
 
   return {
-    checkAllowed(inbound) {
-      const users = options.allowedUsers;
-      const channels = options.allowedChannels;
-      if (users.length > 0 && !users.includes(inbound.user)) {
-        throw new BotError(`User ${inbound.user} is not allowed.`, "not_allowed");
-      }
-      if (channels.length > 0 && !inbound.isDirect && !channels.includes(inbound.channel)) {
-        throw new BotError(`Channel ${inbound.channel} is not allowed.`, "not_allowed");
-      }
-    },
-
     async admit(inbound, hint = {}) {
       const t = now();
       await rateLimit(inbound, t);

@@ -21,8 +21,6 @@ async function limits(options: Partial<LimitOptions> = {}, raw?: Awaited<ReturnT
     {
       perUserPerMinute: 0,
       dailyTokenBudget: 1000,
-      allowedUsers: [],
-      allowedChannels: [],
       maxAnswerTokens: 200,
       estimatePromptTokens: () => 100,
       ...options,

@@ -206,27 +206,21 @@ export function createDiscordAdapter(
       if (opts.visibility === "private" && !info && !publicOpened) {
         // The deferral was public (an /ask): say it privately instead, and take the public "thinking" away.
         void interaction.deleteReply().catch(() => {});
+        const whisper = async (content: string) =>
+          (
+            await interaction.followUp({
+              content,
+              allowedMentions: NO_MENTIONS,
+              flags: MessageFlags.Ephemeral,
+            })
+          ).id;
         return createDiscordReply(
           {
-            first: async (content) =>
-              (
-                await interaction.followUp({
-                  content,
-                  allowedMentions: NO_MENTIONS,
-                  flags: MessageFlags.Ephemeral,
-                })
-              ).id,
+            first: whisper,
             edit: async (id, content) => {
               await interaction.webhook.editMessage(id, { content, allowedMentions: NO_MENTIONS });
             },
-            more: async (content) =>
-              (
-                await interaction.followUp({
-                  content,
-                  allowedMentions: NO_MENTIONS,
-                  flags: MessageFlags.Ephemeral,
-                })
-              ).id,
+            more: whisper,
           },
           { editIntervalMs, logger: log, header: opts.header },
         );
