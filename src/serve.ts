@@ -59,15 +59,14 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   // Slack's receiver serves the routes on PORT; without Slack, a small server does.
   let server: Server | undefined;
   if (!config.slack && !shardChild) server = await startRouteServer(routes, config.port);
+  // After start-up and after each busy period, give the heap it grew back to the OS (see heap-trim.ts).
+  const heapTrim = startHeapTrim({ idleForMs: () => app.bot.idleForMs(), logger });
   for (const runner of runners) await runner.start();
   const port = server ? ((server.address() as { port: number } | null)?.port ?? config.port) : config.port;
   logger.info(
     { adapters: runners.map((r) => r.name), mode: app.bot.services.answerer.mode, port },
     "memo-bot serving",
   );
-
-  // After a busy period, give the heap it grew back to the OS (see heap-trim.ts).
-  const heapTrim = startHeapTrim({ idleForMs: () => app.bot.idleForMs(), logger });
 
   let stopping: Promise<void> | undefined;
   return {

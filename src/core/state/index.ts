@@ -3,6 +3,7 @@ import path from "node:path";
 import { BotError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { createLocalState } from "./local.js";
+import { deserializeFlat, FlatMap, serializeFlat } from "./memory-map.js";
 import type { StateStore } from "./types.js";
 
 export {
@@ -33,7 +34,16 @@ export async function createState(url: string, options: CreateStateOptions = {})
   const { default: Keyv } = await import("keyv");
 
   if (url.startsWith("memory://"))
-    return createLocalState(new Keyv({ namespace: NAMESPACE, throwOnErrors: true }), "memory");
+    return createLocalState(
+      new Keyv({
+        store: new FlatMap(),
+        namespace: NAMESPACE,
+        serialize: serializeFlat,
+        deserialize: deserializeFlat,
+        throwOnErrors: true,
+      }),
+      "memory",
+    );
 
   if (url.startsWith("sqlite://")) {
     const file = url.slice("sqlite://".length);
