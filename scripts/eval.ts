@@ -4,7 +4,7 @@
  * k; a question with no expected sections must be refused (not covered). A question with `history` is a
  * follow-up: the earlier questions are asked first, in one conversation, and it is searched with them.
  * For English sets it also reports the share of covered questions the offline answerer answers in English.
- *   npm run eval                 the dev set, the held-out set, both English sets and the follow-up set
+ *   npm run eval                 the dev set, the held-out set, the three English sets and the follow-up set
  *   npm run eval -- file.jsonl   one set
  */
 import { readFile } from "node:fs/promises";
@@ -132,6 +132,7 @@ export function defaultSets(): { name: string; file: string }[] {
     { name: "held-out", file: path.join(fixtures, "heldout-questions.jsonl") },
     { name: "english", file: path.join(fixtures, "english-questions.jsonl") },
     { name: "english-fresh", file: path.join(fixtures, "english-fresh-questions.jsonl") },
+    { name: "english-unseen", file: path.join(fixtures, "english-unseen-questions.jsonl") },
     { name: "follow-up", file: path.join(fixtures, "followup-questions.jsonl") },
   ];
 }
