@@ -20,6 +20,7 @@ import { detectLang } from "../src/core/lang.js";
 import { projectRoot as root } from "../src/core/paths.js";
 import { loadDictionary } from "../src/core/retrieval/dictionary.js";
 import { loadGlossary } from "../src/core/retrieval/glossary.js";
+import { loadWordVectors } from "../src/core/retrieval/neighbours.js";
 import { createRetriever, type PastTurn, type Retriever } from "../src/core/retrieval/retriever.js";
 
 export interface EvalQuestion {
@@ -139,13 +140,15 @@ export function defaultSets(): { name: string; file: string }[] {
 
 async function run() {
   const config = loadConfig(process.env);
-  const [knowledge, glossary, dictionary] = await Promise.all([
+  const [knowledge, glossary, dictionary, vectors] = await Promise.all([
     loadKnowledgeDir(config.knowledgeDir),
     loadGlossary(config.glossaryPath),
     loadDictionary(),
+    process.env.EVAL_NO_NEIGHBOURS ? undefined : loadWordVectors(),
   ]);
   if (!dictionary) console.log("note: no dictionary (npm run build makes it); the bridge is off");
-  const retriever = createRetriever(knowledge.sections, glossary, { dictionary });
+  if (!vectors) console.log("note: no word vectors (npm run build makes them); the neighbour bridge is off");
+  const retriever = createRetriever(knowledge.sections, glossary, { dictionary, vectors });
   const sets = process.argv[2]
     ? [{ name: path.basename(process.argv[2]), file: path.resolve(process.argv[2]) }]
     : defaultSets();
