@@ -107,9 +107,11 @@ export function createRetriever(
     return bridge;
   };
   // The neighbour bridge, made on the first question too: the vectors of the knowledge's English words.
+  // (Not `options.vectors` in the closure: that would keep `options`, and the word list's text, alive.)
+  const vectors = options.vectors;
   let neighbours: Neighbours | undefined;
   const neighboursOf = () =>
-    (neighbours ??= createNeighbours(options.vectors, neighbourTargets(postings.keys(), glossary, postings), {
+    (neighbours ??= createNeighbours(vectors, neighbourTargets(postings.keys(), glossary, postings), {
       threshold: NEIGHBOUR_THRESHOLD,
       max: NEIGHBOUR_MAX,
     }));
