@@ -87,6 +87,15 @@ describe("retrieval", () => {
     }
   });
 
+  it("a word that asks for a kind of answer, found in a title, does not make a question covered", () => {
+    // "difference" (区别) is in the title of the section on model versions; stocks and bonds are not.
+    for (const q of ["What is the difference between stocks and bonds?", "股票和债券有什么区别?"]) {
+      expect(retriever.search(q).covered, q).toBe(false);
+    }
+    expect(top("GPT-3.5和GPT-4有什么区别?")[0]).toBe("模型版本有好多,他们的区别是什么?");
+    expect(retriever.search("GPT-3.5和GPT-4有什么区别?").covered).toBe(true);
+  });
+
   it("covers on-topic questions", () => {
     expect(retriever.search("What is a token?").covered).toBe(true);
     expect(retriever.search("什么是RAG?").covered).toBe(true);

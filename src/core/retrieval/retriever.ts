@@ -342,7 +342,7 @@ export function createRetriever(
         if (unknown) continue;
         if (!context && weight >= unknownWeight / 2) strong[doc] = (strong[doc] ?? 0) + 1;
         // A title named only by the previous question does not make this one covered.
-        if (!context && titleSets[doc]?.has(bestAlt.get(doc) ?? "")) titleHit[doc] = 1;
+        if (!context && !concept.facet && titleSets[doc]?.has(bestAlt.get(doc) ?? "")) titleHit[doc] = 1;
       }
     });
     return {
