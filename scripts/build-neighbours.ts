@@ -13,6 +13,8 @@
  *   line 1: header (source, licences, what was kept, dimensions, stemmer fingerprint)
  *   line 2: the stems, sorted, separated by spaces
  *   then:   one row of DIMENSIONS bytes (int8) per stem, in that order
+ *   then:   one byte per stem, in that order: how rare it is, 16·log2(1 + rank of its commonest form)
+ *           (0 = the commonest word, 255 ≈ rank 60,000), for weighting words by rarity (scripts/semantic-signal.ts)
  * Only the vectors are stored, not neighbour lists: which words are neighbours depends on the knowledge,
  * which is only known at run time (KNOWLEDGE_DIR), and neighbour lists between all of 45k stems would take
  * minutes to compute. The data is GloVe's (PDDL), through the package (MIT).
@@ -193,7 +195,10 @@ async function main() {
   const pkg = JSON.parse(readFileSync(path.join(path.dirname(file), "package.json"), "utf8")) as {
     version: string;
   };
-  const header = neighboursHeader(pkg.version, `${VOCABULARY} words less ${COMPONENTS} main directions`);
+  const header = neighboursHeader(
+    pkg.version,
+    `${VOCABULARY} words less ${COMPONENTS} main directions, with ranks`,
+  );
   try {
     const head = Buffer.alloc(Buffer.byteLength(header) + 1);
     const fd = openSync(out, "r");
@@ -211,19 +216,28 @@ async function main() {
     return kept.length < VOCABULARY;
   });
   const byStem = groupByStem(kept);
+  const ranks = new Map<string, number>();
+  for (const { word, rank } of kept) {
+    const s = stem(word);
+    ranks.set(s, Math.min(ranks.get(s) ?? rank, rank));
+  }
   postProcess([...byStem.values()], COMPONENTS);
-  writeWordVectors(out, header, byStem);
+  writeWordVectors(out, header, byStem, ranks);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   console.log(
     `neighbours: ${byStem.size} English stems from ${kept.length} GloVe words → ${out} (${seconds} s)`,
   );
 }
 
-/** Writes the file that loadWordVectors() reads: header, sorted stems, then their quantised vectors. */
+/**
+ * Writes the file that loadWordVectors() reads: header, sorted stems, their quantised vectors, then (when
+ * `ranks` are given: GloVe's frequency rank of each stem's commonest form) a rarity byte per stem.
+ */
 export function writeWordVectors(
   out: string,
   header: string,
   byStem: ReadonlyMap<string, Float64Array>,
+  ranks?: ReadonlyMap<string, number>,
 ): void {
   const stems = [...byStem.keys()].sort();
   const vectors = new Int8Array(stems.length * DIMENSIONS);
@@ -238,6 +252,9 @@ export function writeWordVectors(
     Buffer.concat([
       Buffer.from(`${header}\n${stems.join(" ")}\n`, "utf8"),
       Buffer.from(vectors.buffer, vectors.byteOffset, vectors.byteLength),
+      ranks
+        ? Buffer.from(stems.map((s) => Math.min(255, Math.round(16 * Math.log2(1 + (ranks.get(s) ?? 1e6))))))
+        : Buffer.alloc(0),
     ]),
   );
   renameSync(tmp, out);

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { closeSync, existsSync, openSync, readSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, openSync, readSync } from "node:fs";
 import path from "node:path";
 import { projectRoot } from "../paths.js";
 import { stemmerFingerprint } from "./dictionary.js";
@@ -40,6 +40,11 @@ export interface WordVectors {
   rowOf(stem: string): number;
   /** Copies a row's vector into `into` at `at`; false when it cannot be read (the file went away). */
   read(row: number, into: Int8Array, at: number): boolean;
+  /**
+   * How rare a row's word is in English: 16·log2(1 + its GloVe frequency rank), 0–255; undefined when the
+   * file has no ranks (made by an older build) or cannot be read.
+   */
+  rarity?(row: number): number | undefined;
 }
 
 /**
@@ -95,6 +100,9 @@ function open(file: string): WordVectors | undefined {
     const stemAt = (row: number) =>
       stems.slice(offsets[row] ?? 0, row + 1 < size ? (offsets[row + 1] ?? 0) - 1 : stems.length);
     const row = Buffer.alloc(DIMENSIONS);
+    const ranksAt = dataStart + size * DIMENSIONS;
+    const hasRanks = fstatSync(fd).size >= ranksAt + size;
+    const byte = Buffer.alloc(1);
     return {
       size,
       rowOf(stem) {
@@ -118,6 +126,14 @@ function open(file: string): WordVectors | undefined {
         }
         for (let i = 0; i < DIMENSIONS; i++) into[at + i] = row.readInt8(i);
         return true;
+      },
+      rarity(r) {
+        if (!hasRanks || r < 0 || r >= size) return undefined;
+        try {
+          return readSync(fd, byte, 0, 1, ranksAt + r) === 1 ? byte[0] : undefined;
+        } catch {
+          return undefined;
+        }
       },
     };
   } catch {
