@@ -1,10 +1,11 @@
 /**
  * Scores retrieval on question sets, each reported on its own: recall@1, recall@3 and out-of-scope
- * refusals. A question counts as found at k when one of its expected sections (by title) is among the first
- * k; a question with no expected sections must be refused (not covered). A question with `history` is a
+ * refusals. A question counts as found at k when it is covered (a refused question shows no sources, as
+ * `ask --json` does) and one of its expected sections (by title) is among the first k; a question with no expected sections must be refused (not covered). A question with `history` is a
  * follow-up: the earlier questions are asked first, in one conversation, and it is searched with them.
  * For English sets it also reports the share of covered questions the offline answerer answers in English.
- *   npm run eval                 the dev set, the held-out set, both English sets and the follow-up set
+ *   npm run eval                 the dev set, the held-out set, the three English sets, the follow-up set
+ *                                and thirty unrelated or topic-adjacent questions (all out of scope)
  *   npm run eval -- file.jsonl   one set
  */
 import { readFile } from "node:fs/promises";
@@ -20,6 +21,7 @@ import { detectLang } from "../src/core/lang.js";
 import { projectRoot as root } from "../src/core/paths.js";
 import { loadDictionary } from "../src/core/retrieval/dictionary.js";
 import { loadGlossary } from "../src/core/retrieval/glossary.js";
+import { loadWordVectors } from "../src/core/retrieval/neighbours.js";
 import { createRetriever, type PastTurn, type Retriever } from "../src/core/retrieval/retriever.js";
 
 export interface EvalQuestion {
@@ -77,8 +79,9 @@ export function evaluate(retriever: Retriever, questions: EvalQuestion[]): EvalR
       else misses.push({ question: q.question, want: [], got, covered: true });
       continue;
     }
-    const at1 = q.sections.includes(got[0] ?? "");
-    const at3 = got.some((t) => q.sections.includes(t));
+    // What a user sees: a refused question shows no sources, so it is found at no rank.
+    const at1 = result.covered && q.sections.includes(got[0] ?? "");
+    const at3 = result.covered && got.some((t) => q.sections.includes(t));
     if (at1) hit1++;
     if (at3) hit3++;
     if (!result.covered) falseRefusals++;
@@ -132,19 +135,23 @@ export function defaultSets(): { name: string; file: string }[] {
     { name: "held-out", file: path.join(fixtures, "heldout-questions.jsonl") },
     { name: "english", file: path.join(fixtures, "english-questions.jsonl") },
     { name: "english-fresh", file: path.join(fixtures, "english-fresh-questions.jsonl") },
+    { name: "english-unseen", file: path.join(fixtures, "english-unseen-questions.jsonl") },
     { name: "follow-up", file: path.join(fixtures, "followup-questions.jsonl") },
+    { name: "unrelated", file: path.join(fixtures, "unrelated-questions.jsonl") },
   ];
 }
 
 async function run() {
   const config = loadConfig(process.env);
-  const [knowledge, glossary, dictionary] = await Promise.all([
+  const [knowledge, glossary, dictionary, vectors] = await Promise.all([
     loadKnowledgeDir(config.knowledgeDir),
     loadGlossary(config.glossaryPath),
     loadDictionary(),
+    process.env.EVAL_NO_NEIGHBOURS ? undefined : loadWordVectors(),
   ]);
   if (!dictionary) console.log("note: no dictionary (npm run build makes it); the bridge is off");
-  const retriever = createRetriever(knowledge.sections, glossary, { dictionary });
+  if (!vectors) console.log("note: no word vectors (npm run build makes them); the neighbour bridge is off");
+  const retriever = createRetriever(knowledge.sections, glossary, { dictionary, vectors });
   const sets = process.argv[2]
     ? [{ name: path.basename(process.argv[2]), file: path.resolve(process.argv[2]) }]
     : defaultSets();

@@ -14,6 +14,7 @@ import type { Section } from "../../src/core/knowledge/sections.js";
 import { projectRoot } from "../../src/core/paths.js";
 import { loadDictionary } from "../../src/core/retrieval/dictionary.js";
 import { loadGlossary } from "../../src/core/retrieval/glossary.js";
+import { loadWordVectors } from "../../src/core/retrieval/neighbours.js";
 import { createRetriever } from "../../src/core/retrieval/retriever.js";
 import { now } from "../fakes/clock.js";
 import { BOT_ID } from "../fakes/discord-server.js";
@@ -445,16 +446,17 @@ async function burst() {
 
 async function retrieval() {
   const config = loadConfig({});
-  const [knowledge, glossary, dictionary] = await Promise.all([
+  const [knowledge, glossary, dictionary, vectors] = await Promise.all([
     loadKnowledge(config.knowledgeDir),
     loadGlossary(config.glossaryPath),
     loadDictionary(),
+    loadWordVectors(),
   ]);
   const questions = readFileSync(path.join(root, "tests", "fixtures", "heldout-questions.jsonl"), "utf8")
     .trim()
     .split("\n")
     .map((l) => (JSON.parse(l) as { question: string }).question);
-  const memo = createRetriever(knowledge.sections, glossary, { dictionary });
+  const memo = createRetriever(knowledge.sections, glossary, { dictionary, vectors });
   const time = (fn: () => void) => {
     const t0 = performance.now();
     fn();
@@ -489,7 +491,7 @@ async function retrieval() {
   }));
   let big = createRetriever([], glossary);
   const build = time(() => {
-    big = createRetriever(corpus, glossary, { dictionary });
+    big = createRetriever(corpus, glossary, { dictionary, vectors });
   });
   for (let i = 0; i < 20; i++) big.search(questions[i % questions.length] ?? "");
   const bigQueries = summarize(

