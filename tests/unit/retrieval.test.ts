@@ -66,8 +66,13 @@ describe("retrieval", () => {
     const hits = createRetriever(docs, glossary).search("Why was this widget handbook written?", 3).hits;
     expect(hits.map((h) => h.section.title)).toEqual(["Why this handbook", "Cleaning"].slice(0, hits.length));
     // A heading whose text runs over several lines is a section like any other.
-    const full = splitSections("# Widgets\nWidgets are small.\nThey spin.\n## Cleaning\nWipe weekly.\n", "w.md");
-    expect(createRetriever(full, glossary).search("Do widgets spin?", 3).hits[0]?.section.title).toBe("Widgets");
+    const full = splitSections(
+      "# Widgets\nWidgets are small.\nThey spin.\n## Cleaning\nWipe weekly.\n",
+      "w.md",
+    );
+    expect(createRetriever(full, glossary).search("Do widgets spin?", 3).hits[0]?.section.title).toBe(
+      "Widgets",
+    );
   });
 
   it("answers mixed questions", () => {
