@@ -114,7 +114,9 @@ describe("Slack adapter (real Bolt, fake Slack Web API)", () => {
     expect(finalText(h.slack)).toMatch(/RAG/);
     const stop = h.slack.of("chat.stopStream")[0];
     expect(JSON.stringify(stop?.args.blocks)).toContain("4,RAG技术");
-    expect(JSON.stringify(stop?.args.blocks)).toContain("memo_feedback_up");
+    // 👍/👎 are Slack's own feedback buttons, in a context_actions block.
+    const blocks = stop?.args.blocks as { type: string; elements?: { type: string }[] }[];
+    expect(blocks.find((b) => b.type === "context_actions")?.elements?.[0]?.type).toBe("feedback_buttons");
   });
 
   it("falls back to a placeholder edited with chat.update where native streaming is unavailable", async () => {
@@ -386,7 +388,48 @@ describe("Slack adapter (real Bolt, fake Slack Web API)", () => {
     expect(h.app.log.lines().some((l) => String(l.msg).includes("rate limiting"))).toBe(true);
   });
 
-  it("records 👍/👎 feedback", async () => {
+  it("records a 👎 from Slack's feedback buttons, on the answer they sit under", async () => {
+    const h = await harness();
+    await sendSigned(h.url, event(), { secret: SECRET });
+    await waitFor(() => answered(h.slack), "answer");
+    const blocks = h.slack.of("chat.stopStream")[0]?.args.blocks as {
+      type: string;
+      elements?: { action_id: string; negative_button: { value: string } }[];
+    }[];
+    const buttons = blocks.find((b) => b.type === "context_actions")?.elements?.[0];
+    expect(buttons).toBeDefined();
+    const answerTs = String(h.slack.of("chat.startStream")[0]?.result?.ts ?? "");
+    const payload = {
+      type: "block_actions",
+      team: { id: TEAM_ID },
+      user: { id: "U061F7AUR" },
+      api_app_id: "A0001",
+      token: "x",
+      container: { type: "message", message_ts: answerTs, channel_id: "C123ABC456" },
+      trigger_id: "7.8.9",
+      channel: { id: "C123ABC456" },
+      response_url: h.slack.responseUrl,
+      actions: [
+        {
+          type: "feedback_buttons",
+          action_id: buttons?.action_id,
+          block_id: "memo_feedback",
+          value: buttons?.negative_button.value,
+          text: { type: "plain_text", text: "👎" },
+          action_ts: "1.4",
+        },
+      ],
+    };
+    const res = await sendSigned(h.url, `payload=${encodeURIComponent(JSON.stringify(payload))}`, {
+      secret: SECRET,
+      contentType: "application/x-www-form-urlencoded",
+    });
+    expect(res.status).toBe(200);
+    await waitFor(() => h.slack.of("response_url")[0], "thanks");
+    expect(await h.app.state.get(`feedback:slack:${answerTs}:U061F7AUR`)).toMatchObject({ vote: "down" });
+  });
+
+  it("records 👍/👎 from the plain buttons under answers posted before the feedback buttons", async () => {
     const h = await harness();
     const payload = {
       type: "block_actions",

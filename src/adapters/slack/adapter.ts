@@ -261,11 +261,14 @@ export function createSlackAdapter(
       threadStarted: async ({ setSuggestedPrompts }) => {
         const { knowledge } = bot.services;
         const steps = knowledge.sections.filter((s) => s.level === 3).slice(0, 4);
-        const picks = (steps.length > 0 ? steps : knowledge.sections.slice(0, 4)).map((s) => ({
+        const [first, ...rest] = (steps.length > 0 ? steps : knowledge.sections.slice(0, 4)).map((s) => ({
           title: s.title.slice(0, 75),
           message: `What does the memo say about “${s.title}”?`,
         }));
-        await setSuggestedPrompts({ prompts: picks as never, title: "Ask about the memo:" }).catch(() => {});
+        if (!first) return;
+        await setSuggestedPrompts({ prompts: [first, ...rest], title: "Ask about the memo:" }).catch(
+          () => {},
+        );
       },
       userMessage: async ({ message, context, client, body }) => {
         onMessage({ message: message as unknown as SlackMessage, context, client, body, assistant: true });

@@ -182,13 +182,13 @@ export function createSlackReply(
       const rest = markdown.startsWith(streamed) ? markdown.slice(streamed.length).trim() : "";
       const more = rest ? answerMessages(rest, extras) : [];
       const last = more.length === 0 ? answerExtras(extras) : [];
-      await client.chat.stopStream({ channel, ts, ...(last.length ? { blocks: last as never } : {}) });
+      await client.chat.stopStream({ channel, ts, ...(last.length ? { blocks: last } : {}) });
       for (const message of more) {
         const res = await client.chat.postMessage({
           channel,
           thread_ts: options.threadTs ?? ts,
           text: message.text,
-          blocks: message.blocks as never,
+          blocks: message.blocks,
         });
         track(res.ts);
       }
@@ -199,7 +199,7 @@ export function createSlackReply(
     if (!first) return;
     const target = ts ?? interim;
     if (target) {
-      await client.chat.update({ channel, ts: target, text: first.text, blocks: first.blocks as never });
+      await client.chat.update({ channel, ts: target, text: first.text, blocks: first.blocks });
       ts = target;
       track(ts);
     } else {
@@ -207,7 +207,7 @@ export function createSlackReply(
         channel,
         ...where(),
         text: first.text,
-        blocks: first.blocks as never,
+        blocks: first.blocks,
       });
       ts = res.ts;
       track(ts);
@@ -217,7 +217,7 @@ export function createSlackReply(
         channel,
         thread_ts: options.threadTs ?? ts ?? "",
         text: message.text,
-        blocks: message.blocks as never,
+        blocks: message.blocks,
       });
       track(res.ts);
     }
@@ -297,6 +297,6 @@ function answerExtras(extras: {
   return [
     ...(extras.sources.length > 0 ? [sourcesContext(extras.sources)] : []),
     ...(extras.suggestions && extras.suggestions.length > 0 ? [suggestionActions(extras.suggestions)] : []),
-    ...(extras.feedback || extras.forget ? [feedbackActions(extras.feedback, extras.forget === true)] : []),
+    ...feedbackActions(extras.feedback, extras.forget === true),
   ];
 }
