@@ -4,8 +4,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createSlackAdapter, type SlackAdapter } from "../../src/adapters/slack/adapter.js";
 import { projectRoot } from "../../src/core/paths.js";
 import type { StateStore } from "../../src/core/state/types.js";
-import { type FakeOpenAI, startFakeOpenAI } from "../fakes/openai-server.js";
-import { type FakeSlack, sendSigned, startFakeSlack, TEAM_ID } from "../fakes/slack-server.js";
+import { type FakeBehaviour, type FakeOpenAI, startFakeOpenAI, tokenReply } from "../fakes/openai-server.js";
+import { type FakeSlack, sendSigned, startFakeSlack, streamText, TEAM_ID } from "../fakes/slack-server.js";
 import { brokenState, freePort, testApp, waitFor } from "../helpers.js";
 
 const SECRET = "test-signing-secret";
@@ -32,14 +32,14 @@ afterEach(async () => {
 async function harness(
   opts: {
     native?: boolean;
-    llm?: boolean;
+    llm?: boolean | Partial<FakeBehaviour>;
     socket?: boolean;
     env?: Record<string, string>;
     state?: StateStore;
   } = {},
 ): Promise<Harness> {
   const slack = await startFakeSlack({ nativeStreaming: opts.native ?? true });
-  const llm = opts.llm ? await startFakeOpenAI() : undefined;
+  const llm = opts.llm ? await startFakeOpenAI(opts.llm === true ? undefined : opts.llm) : undefined;
   const port = await freePort();
   const app = await testApp(
     {
@@ -82,9 +82,11 @@ const event = (overrides: Record<string, unknown> = {}, eventOverrides: Record<s
 function finalText(slack: FakeSlack): string {
   const stop = slack.of("chat.stopStream").at(-1);
   if (stop) {
-    const start = slack.of("chat.startStream").map((c) => String(c.args.markdown_text ?? ""));
-    const appends = slack.of("chat.appendStream").map((c) => String(c.args.markdown_text ?? ""));
-    return [...start, ...appends].join("");
+    // What Slack took: the stream's calls it answered ok.
+    return slack.calls
+      .filter((c) => /^chat\.(start|append|stop)Stream$/.test(c.method) && c.result?.ok === true)
+      .map((c) => streamText(c.args))
+      .join("");
   }
   const blocks = (slack.of("chat.update").at(-1)?.args.blocks ?? []) as { type: string; text?: unknown }[];
   return blocks
@@ -374,6 +376,23 @@ describe("Slack adapter (real Bolt, fake Slack Web API)", () => {
     );
   });
 
+  it("a streamed piece Slack refuses is sent again with the next one: nothing lost, nothing twice", async () => {
+    const llm = { chunkDelayMs: 15, reply: tokenReply(200) };
+    const clean = await harness({ llm });
+    await sendSigned(clean.url, event(), { secret: SECRET });
+    await waitFor(() => answered(clean.slack), "the answer", 20_000);
+
+    const h = await harness({ llm });
+    h.slack.failOnce("chat.appendStream", "internal_error");
+    await sendSigned(h.url, event(), { secret: SECRET });
+    await waitFor(() => answered(h.slack), "the answer", 20_000);
+    const appends = h.slack.of("chat.appendStream");
+    expect(appends[0]?.result?.ok).toBe(false);
+    expect(appends.length).toBeGreaterThan(1);
+    expect(finalText(h.slack)).toBe(finalText(clean.slack));
+    expect(finalText(h.slack)).toMatch(/word199/);
+  });
+
   it("respects Slack's 429 Retry-After and still delivers the final answer", async () => {
     const h = await harness({ native: false });
     h.slack.rateLimitOnce("chat.update", 1);
@@ -524,7 +543,7 @@ describe("Slack adapter (real Bolt, fake Slack Web API)", () => {
         thread_ts: "1515449522.000016",
         recipient_user_id: "U02BOB",
       });
-      expect(String(second?.args.markdown_text)).toMatch(/^> What is an agent\? — asked by @bob/);
+      expect(streamText(second?.args ?? {})).toMatch(/^> What is an agent\? — asked by @bob/);
       expect(JSON.stringify(h.slack.of("chat.stopStream")[1]?.args.blocks)).toContain("5,Agent");
       // Same conversation: the thread's history now holds both turns.
       const history = await h.app.bot.services.memory.history(
