@@ -3,28 +3,39 @@
  * uses. Globally by default (can take up to an hour to appear), or in one guild with DISCORD_GUILD_ID
  * (instant). Usage: npm run discord:register
  */
-import { REST, Routes } from "discord.js";
+import {
+  ApplicationIntegrationType,
+  InteractionContextType,
+  REST,
+  Routes,
+  SlashCommandBuilder,
+} from "discord.js";
 import dotenv from "dotenv";
 import { commands } from "../commands/index.js";
 import { loadConfig } from "../src/config.js";
 import type { Command } from "../src/core/commands.js";
 
-/** Discord's JSON for one command: string options, usable in servers, DMs and private channels. */
+/**
+ * Discord's JSON for one command, made with discord.js's SlashCommandBuilder (which checks names and
+ * lengths): string options, usable in servers, DMs with the bot and private channels, for guild and
+ * user installs.
+ */
 export function discordCommandJson(command: Command) {
-  return {
-    name: command.name,
-    description: command.description.slice(0, 100),
-    type: 1,
-    options: command.options.map((o) => ({
-      type: 3,
-      name: o.name,
-      description: o.description.slice(0, 100),
-      required: o.required,
-    })),
-    // 0 guild install, 1 user install; 0 guild, 1 bot DM, 2 private channel.
-    integration_types: [0, 1],
-    contexts: [0, 1, 2],
-  };
+  const builder = new SlashCommandBuilder()
+    .setName(command.name)
+    .setDescription(command.description.slice(0, 100))
+    .setIntegrationTypes(ApplicationIntegrationType.GuildInstall, ApplicationIntegrationType.UserInstall)
+    .setContexts(
+      InteractionContextType.Guild,
+      InteractionContextType.BotDM,
+      InteractionContextType.PrivateChannel,
+    );
+  for (const option of command.options) {
+    builder.addStringOption((o) =>
+      o.setName(option.name).setDescription(option.description.slice(0, 100)).setRequired(option.required),
+    );
+  }
+  return builder.toJSON();
 }
 
 export async function registerCommands(env: NodeJS.ProcessEnv): Promise<string> {

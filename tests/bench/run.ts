@@ -19,7 +19,7 @@ import { createRetriever } from "../../src/core/retrieval/retriever.js";
 import { now } from "../fakes/clock.js";
 import { BOT_ID } from "../fakes/discord-server.js";
 import { tokenReply } from "../fakes/openai-server.js";
-import { sendSigned } from "../fakes/slack-server.js";
+import { sendSigned, streamText } from "../fakes/slack-server.js";
 import { inbound, recordingSink, testApp, waitFor } from "../helpers.js";
 import { SECRET, type Stack, startStack } from "./stack.js";
 import { fmt, type Summary, summarize } from "./stats.js";
@@ -117,7 +117,7 @@ async function slackAnswers(stack: Stack, tag: string, mode: "native" | "update"
         if (!done) return undefined;
         const visible =
           mode === "native"
-            ? mine.find((c) => String(c.args.markdown_text ?? "").includes("word"))
+            ? mine.find((c) => streamText(c.args).includes("word"))
             : mine.find(
                 (c) =>
                   c.method !== "chat.stopStream" &&

@@ -25,12 +25,27 @@ export interface FakeSlack {
   of(method: string): SlackCall[];
   /** Answer the next call to `method` with HTTP 429 and this Retry-After. */
   rateLimitOnce(method: string, retryAfterSeconds: number): void;
+  /** Answer the next call to `method` with `{ok: false, error}` (a platform error: not retried). */
+  failOnce(method: string, error: string): void;
   /** Socket Mode: send an envelope to every connected client; resolves with the client's ack. */
   sendEnvelope(type: string, payload: unknown): Promise<Record<string, unknown>>;
   socketConnected(): boolean;
   /** Socket Mode: drops every open socket, as Slack does when a connection dies. */
   dropSockets(): void;
   close(): Promise<void>;
+}
+
+/**
+ * The text a streaming call (chat.startStream/appendStream/stopStream) carries: `markdown_text`, or the
+ * `markdown_text` chunks of `chunks` (what the Web API client's ChatStreamer sends).
+ */
+export function streamText(args: Record<string, unknown>): string {
+  if (typeof args.markdown_text === "string") return args.markdown_text;
+  const chunks = Array.isArray(args.chunks) ? (args.chunks as { type?: string; text?: unknown }[]) : [];
+  return chunks
+    .filter((c) => c.type === "markdown_text")
+    .map((c) => String(c.text ?? ""))
+    .join("");
 }
 
 export const BOT_USER_ID = "UBOT0001";
@@ -41,6 +56,7 @@ export const USER_NAMES: Record<string, string> = { U02BOB: "bob", U03CAROL: "ca
 export async function startFakeSlack(options: { nativeStreaming?: boolean } = {}): Promise<FakeSlack> {
   const calls: SlackCall[] = [];
   const limited = new Map<string, number>();
+  const failing = new Map<string, string>();
   let nextTs = 1_700_000_000;
   const sockets = new Set<WebSocket>();
   const pendingAcks = new Map<string, (ack: Record<string, unknown>) => void>();
@@ -88,11 +104,12 @@ export async function startFakeSlack(options: { nativeStreaming?: boolean } = {}
       case "chat.delete":
         return { ok: true, channel: args.channel, ts: args.ts };
       case "chat.startStream":
-        return options.nativeStreaming === false
-          ? { ok: false, error: "unknown_method" }
-          : { ok: true, channel: args.channel, ts: ts() };
+        if (options.nativeStreaming === false) return { ok: false, error: "unknown_method" };
+        if (streamText(args).length > 12_000) return { ok: false, error: "msg_too_long" };
+        return { ok: true, channel: args.channel, ts: ts() };
       case "chat.appendStream":
       case "chat.stopStream":
+        if (streamText(args).length > 12_000) return { ok: false, error: "msg_too_long" };
         return { ok: true, channel: args.channel, ts: args.ts };
       case "users.info": {
         const id = String(args.user ?? "");
@@ -140,7 +157,9 @@ export async function startFakeSlack(options: { nativeStreaming?: boolean } = {}
         res.end(JSON.stringify({ ok: false, error: "ratelimited" }));
         return;
       }
-      call.result = answer(method, args);
+      const error = failing.get(method);
+      failing.delete(method);
+      call.result = error ? { ok: false, error } : answer(method, args);
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(call.result));
     })().catch(() => res.destroy());
   });
@@ -171,6 +190,9 @@ export async function startFakeSlack(options: { nativeStreaming?: boolean } = {}
     responseUrl: `http://127.0.0.1:${port}/response/1`,
     calls,
     of: (method) => calls.filter((c) => c.method === method),
+    failOnce(method, error) {
+      failing.set(method, error);
+    },
     rateLimitOnce(method, retryAfterSeconds) {
       limited.set(method, retryAfterSeconds);
     },

@@ -7,7 +7,7 @@ import { neutralize, safeStable } from "../../src/core/conversation/render.js";
 import { projectRoot } from "../../src/core/paths.js";
 import { BOT_ID, type FakeDiscord, startFakeDiscord } from "../fakes/discord-server.js";
 import { type FakeOpenAI, startFakeOpenAI } from "../fakes/openai-server.js";
-import { type FakeSlack, sendSigned, startFakeSlack } from "../fakes/slack-server.js";
+import { type FakeSlack, sendSigned, startFakeSlack, streamText } from "../fakes/slack-server.js";
 import { freePort, testApp, waitFor } from "../helpers.js";
 
 /**
@@ -186,17 +186,21 @@ async function discordStack(env: Record<string, string> = {}) {
 /** Every piece of text a Slack call carries (message text, markdown, blocks). */
 function slackTexts(slack: FakeSlack): string[] {
   return slack.calls.flatMap((c) => {
-    const texts = [c.args.text, c.args.markdown_text].filter((t): t is string => typeof t === "string");
+    const texts = [c.args.text, streamText(c.args)].filter(
+      (t): t is string => typeof t === "string" && t !== "",
+    );
     const blocks = Array.isArray(c.args.blocks) ? JSON.stringify(c.args.blocks) : "";
     return blocks ? [...texts, blocks] : texts;
   });
 }
 
-/** Slack's native stream as the reader sees it: startStream plus every appendStream, joined. */
+/** Slack's native stream as the reader sees it: startStream, every appendStream and stopStream, joined. */
 function streamedText(slack: FakeSlack, ts: string): string {
   const start = slack.of("chat.startStream").filter((c) => c.result?.ts === ts);
-  const appends = slack.of("chat.appendStream").filter((c) => c.args.ts === ts);
-  return [...start, ...appends].map((c) => String(c.args.markdown_text ?? "")).join("");
+  const rest = slack.calls.filter(
+    (c) => (c.method === "chat.appendStream" || c.method === "chat.stopStream") && c.args.ts === ts,
+  );
+  return [...start, ...rest].map((c) => streamText(c.args)).join("");
 }
 
 const discordMessages = (d: FakeDiscord) =>
@@ -285,7 +289,7 @@ describe("a 1 MB answer", () => {
         20_000,
       );
       for (const c of s.slack.calls) {
-        const size = String(c.args.markdown_text ?? "").length + String(c.args.text ?? "").length;
+        const size = streamText(c.args).length + String(c.args.text ?? "").length;
         expect(size, c.method).toBeLessThanOrEqual(12_000);
         for (const b of (Array.isArray(c.args.blocks) ? c.args.blocks : []) as { text?: unknown }[])
           expect(String(typeof b.text === "string" ? b.text : "").length).toBeLessThanOrEqual(12_000);

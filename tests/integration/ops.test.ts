@@ -9,7 +9,7 @@ import { projectRoot } from "../../src/core/paths.js";
 import { startService } from "../../src/serve.js";
 import { BOT_ID, startFakeDiscord } from "../fakes/discord-server.js";
 import { startFakeOpenAI } from "../fakes/openai-server.js";
-import { type FakeSlack, sendSigned, startFakeSlack } from "../fakes/slack-server.js";
+import { type FakeSlack, sendSigned, startFakeSlack, streamText } from "../fakes/slack-server.js";
 import {
   freePort,
   inbound,
@@ -255,8 +255,9 @@ describe("graceful shutdown", () => {
     await waitFor(() => slack.of("chat.startStream").length > 0, "answer streaming");
     expect(await bot.stop()).toBe(0);
     expect(answered(slack)).toBe(true);
-    const text = [...slack.of("chat.startStream"), ...slack.of("chat.appendStream")]
-      .map((c) => String(c.args.markdown_text))
+    const text = ["chat.startStream", "chat.appendStream", "chat.stopStream"]
+      .flatMap((m) => slack.of(m))
+      .map((c) => streamText(c.args))
       .join("");
     expect(text).toContain("explained there");
     expect(bot.logs()).toMatch(/shutting down/);

@@ -4,8 +4,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createSlackAdapter, type SlackAdapter } from "../../src/adapters/slack/adapter.js";
 import { projectRoot } from "../../src/core/paths.js";
 import type { StateStore } from "../../src/core/state/types.js";
-import { type FakeOpenAI, startFakeOpenAI } from "../fakes/openai-server.js";
-import { type FakeSlack, sendSigned, startFakeSlack, TEAM_ID } from "../fakes/slack-server.js";
+import { type FakeBehaviour, type FakeOpenAI, startFakeOpenAI, tokenReply } from "../fakes/openai-server.js";
+import { type FakeSlack, sendSigned, startFakeSlack, streamText, TEAM_ID } from "../fakes/slack-server.js";
 import { brokenState, freePort, testApp, waitFor } from "../helpers.js";
 
 const SECRET = "test-signing-secret";
@@ -32,14 +32,14 @@ afterEach(async () => {
 async function harness(
   opts: {
     native?: boolean;
-    llm?: boolean;
+    llm?: boolean | Partial<FakeBehaviour>;
     socket?: boolean;
     env?: Record<string, string>;
     state?: StateStore;
   } = {},
 ): Promise<Harness> {
   const slack = await startFakeSlack({ nativeStreaming: opts.native ?? true });
-  const llm = opts.llm ? await startFakeOpenAI() : undefined;
+  const llm = opts.llm ? await startFakeOpenAI(opts.llm === true ? undefined : opts.llm) : undefined;
   const port = await freePort();
   const app = await testApp(
     {
@@ -82,9 +82,11 @@ const event = (overrides: Record<string, unknown> = {}, eventOverrides: Record<s
 function finalText(slack: FakeSlack): string {
   const stop = slack.of("chat.stopStream").at(-1);
   if (stop) {
-    const start = slack.of("chat.startStream").map((c) => String(c.args.markdown_text ?? ""));
-    const appends = slack.of("chat.appendStream").map((c) => String(c.args.markdown_text ?? ""));
-    return [...start, ...appends].join("");
+    // What Slack took: the stream's calls it answered ok.
+    return slack.calls
+      .filter((c) => /^chat\.(start|append|stop)Stream$/.test(c.method) && c.result?.ok === true)
+      .map((c) => streamText(c.args))
+      .join("");
   }
   const blocks = (slack.of("chat.update").at(-1)?.args.blocks ?? []) as { type: string; text?: unknown }[];
   return blocks
@@ -114,7 +116,9 @@ describe("Slack adapter (real Bolt, fake Slack Web API)", () => {
     expect(finalText(h.slack)).toMatch(/RAG/);
     const stop = h.slack.of("chat.stopStream")[0];
     expect(JSON.stringify(stop?.args.blocks)).toContain("4,RAG技术");
-    expect(JSON.stringify(stop?.args.blocks)).toContain("memo_feedback_up");
+    // 👍/👎 are Slack's own feedback buttons, in a context_actions block.
+    const blocks = stop?.args.blocks as { type: string; elements?: { type: string }[] }[];
+    expect(blocks.find((b) => b.type === "context_actions")?.elements?.[0]?.type).toBe("feedback_buttons");
   });
 
   it("falls back to a placeholder edited with chat.update where native streaming is unavailable", async () => {
@@ -372,6 +376,23 @@ describe("Slack adapter (real Bolt, fake Slack Web API)", () => {
     );
   });
 
+  it("a streamed piece Slack refuses is sent again with the next one: nothing lost, nothing twice", async () => {
+    const llm = { chunkDelayMs: 15, reply: tokenReply(200) };
+    const clean = await harness({ llm });
+    await sendSigned(clean.url, event(), { secret: SECRET });
+    await waitFor(() => answered(clean.slack), "the answer", 20_000);
+
+    const h = await harness({ llm });
+    h.slack.failOnce("chat.appendStream", "internal_error");
+    await sendSigned(h.url, event(), { secret: SECRET });
+    await waitFor(() => answered(h.slack), "the answer", 20_000);
+    const appends = h.slack.of("chat.appendStream");
+    expect(appends[0]?.result?.ok).toBe(false);
+    expect(appends.length).toBeGreaterThan(1);
+    expect(finalText(h.slack)).toBe(finalText(clean.slack));
+    expect(finalText(h.slack)).toMatch(/word199/);
+  });
+
   it("respects Slack's 429 Retry-After and still delivers the final answer", async () => {
     const h = await harness({ native: false });
     h.slack.rateLimitOnce("chat.update", 1);
@@ -386,7 +407,48 @@ describe("Slack adapter (real Bolt, fake Slack Web API)", () => {
     expect(h.app.log.lines().some((l) => String(l.msg).includes("rate limiting"))).toBe(true);
   });
 
-  it("records 👍/👎 feedback", async () => {
+  it("records a 👎 from Slack's feedback buttons, on the answer they sit under", async () => {
+    const h = await harness();
+    await sendSigned(h.url, event(), { secret: SECRET });
+    await waitFor(() => answered(h.slack), "answer");
+    const blocks = h.slack.of("chat.stopStream")[0]?.args.blocks as {
+      type: string;
+      elements?: { action_id: string; negative_button: { value: string } }[];
+    }[];
+    const buttons = blocks.find((b) => b.type === "context_actions")?.elements?.[0];
+    expect(buttons).toBeDefined();
+    const answerTs = String(h.slack.of("chat.startStream")[0]?.result?.ts ?? "");
+    const payload = {
+      type: "block_actions",
+      team: { id: TEAM_ID },
+      user: { id: "U061F7AUR" },
+      api_app_id: "A0001",
+      token: "x",
+      container: { type: "message", message_ts: answerTs, channel_id: "C123ABC456" },
+      trigger_id: "7.8.9",
+      channel: { id: "C123ABC456" },
+      response_url: h.slack.responseUrl,
+      actions: [
+        {
+          type: "feedback_buttons",
+          action_id: buttons?.action_id,
+          block_id: "memo_feedback",
+          value: buttons?.negative_button.value,
+          text: { type: "plain_text", text: "👎" },
+          action_ts: "1.4",
+        },
+      ],
+    };
+    const res = await sendSigned(h.url, `payload=${encodeURIComponent(JSON.stringify(payload))}`, {
+      secret: SECRET,
+      contentType: "application/x-www-form-urlencoded",
+    });
+    expect(res.status).toBe(200);
+    await waitFor(() => h.slack.of("response_url")[0], "thanks");
+    expect(await h.app.state.get(`feedback:slack:${answerTs}:U061F7AUR`)).toMatchObject({ vote: "down" });
+  });
+
+  it("records 👍/👎 from the plain buttons under answers posted before the feedback buttons", async () => {
     const h = await harness();
     const payload = {
       type: "block_actions",
@@ -481,7 +543,7 @@ describe("Slack adapter (real Bolt, fake Slack Web API)", () => {
         thread_ts: "1515449522.000016",
         recipient_user_id: "U02BOB",
       });
-      expect(String(second?.args.markdown_text)).toMatch(/^> What is an agent\? — asked by @bob/);
+      expect(streamText(second?.args ?? {})).toMatch(/^> What is an agent\? — asked by @bob/);
       expect(JSON.stringify(h.slack.of("chat.stopStream")[1]?.args.blocks)).toContain("5,Agent");
       // Same conversation: the thread's history now holds both turns.
       const history = await h.app.bot.services.memory.history(

@@ -3,6 +3,7 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { englishShare, evaluate, parseQuestions } from "../../scripts/eval.js";
 import { createKnowledge, type Knowledge, loadKnowledge } from "../../src/core/knowledge/load.js";
+import { splitSections } from "../../src/core/knowledge/sections.js";
 import { projectRoot } from "../../src/core/paths.js";
 import { createBridge, loadDictionary } from "../../src/core/retrieval/dictionary.js";
 import { type Glossary, loadGlossary } from "../../src/core/retrieval/glossary.js";
@@ -53,6 +54,25 @@ describe("retrieval", () => {
   it("answers English questions through the glossary", () => {
     expect(top("How does fine-tuning work?")[0]).toBe("6,模型微调");
     expect(top("Which companies build large language models?")[0]).toBe("现在为止的大模型种类有哪些?");
+  });
+
+  it("never gives a heading's one-line subtitle as an answer: the sections under it answer", () => {
+    // "# My Break down LLM Memo" holds one line (its subtitle) before its sections.
+    expect(top("Who is this LLM memo written for?")).not.toContain("My Break down LLM Memo");
+    const docs = splitSections(
+      "# Widget handbook\n*All about widgets*\n## Why this handbook\nThe handbook explains widgets to new staff.\n## Cleaning\nWipe widgets weekly.\n",
+      "w.md",
+    );
+    const hits = createRetriever(docs, glossary).search("Why was this widget handbook written?", 3).hits;
+    expect(hits.map((h) => h.section.title)).toEqual(["Why this handbook", "Cleaning"].slice(0, hits.length));
+    // A heading whose text runs over several lines is a section like any other.
+    const full = splitSections(
+      "# Widgets\nWidgets are small.\nThey spin.\n## Cleaning\nWipe weekly.\n",
+      "w.md",
+    );
+    expect(createRetriever(full, glossary).search("Do widgets spin?", 3).hits[0]?.section.title).toBe(
+      "Widgets",
+    );
   });
 
   it("answers mixed questions", () => {

@@ -3,6 +3,7 @@ import type { WebClient } from "@slack/web-api";
 import type { Bot } from "../../core/bot.js";
 import type { Logger } from "../../core/log.js";
 import type { Inbound, ReplySink, Transport } from "../../core/types.js";
+import { VOTE } from "./format.js";
 
 type Respond = (m: {
   response_type: "ephemeral";
@@ -61,6 +62,19 @@ function clickInbound(body: unknown, action: unknown): Inbound & { answerTs?: st
   };
 }
 
+/**
+ * The vote and the answer a 👍/👎 click names. Slack's feedback buttons carry "up …"/"down …" before the
+ * answer's value; answers posted before them had two plain buttons (`memo_feedback_up`/`_down`), which
+ * still work.
+ */
+function voteOf(action: unknown): { vote: "up" | "down"; ref: string } {
+  const { action_id, value = "" } = action as { action_id: string; value?: string };
+  if (action_id !== "memo_feedback")
+    return { vote: action_id.endsWith("up") ? "up" : "down", ref: answerRef(value) };
+  const vote = value.startsWith(VOTE.up) ? "up" : "down";
+  return { vote, ref: answerRef(value.slice(VOTE[vote].length)) };
+}
+
 /** The value under 👍/👎 names the answer ({"ts", "mode"}); its first message's ts is the answer's ref. */
 function answerRef(value: string): string {
   try {
@@ -76,14 +90,10 @@ export function registerActions(app: App, deps: ActionDeps): void {
   const { bot, log } = deps;
 
   // 👍/👎: recorded by the core (allowlists, one vote per click).
-  app.action(/^memo_feedback_(up|down)$/, async ({ ack, body, action, respond }) => {
+  app.action(/^memo_feedback(_up|_down)?$/, async ({ ack, body, action, respond }) => {
     await ack();
-    const vote = (action as { action_id: string }).action_id.endsWith("up") ? "up" : "down";
-    const recorded = await bot.feedback(
-      clickInbound(body, action),
-      vote,
-      answerRef((action as { value?: string }).value ?? ""),
-    );
+    const { vote, ref } = voteOf(action);
+    const recorded = await bot.feedback(clickInbound(body, action), vote, ref);
     await respond({
       response_type: "ephemeral",
       replace_original: false,

@@ -147,8 +147,10 @@ export function createSlackAdapter(
     inbound: Inbound,
     where: { channel: string; threadTs?: string | undefined },
     header?: string,
+    setStatus?: (status: string) => Promise<unknown>,
   ) => {
     const reply = createSlackReply({
+      setStatus,
       client,
       channel: where.channel,
       threadTs: where.threadTs,
@@ -194,17 +196,21 @@ export function createSlackAdapter(
     inbound: Inbound,
     message: SlackMessage,
     botUserId?: string,
+    setStatus?: (status: string) => Promise<unknown>,
   ): Transport => ({
     self: { userId: botUserId },
     names: names(client),
     open: (opts: OpenReply) => {
       // In a channel the answer goes in the message's thread (starting one); a DM is answered in place.
       const threadTs = message.thread_ts ?? (inbound.isDirect && !inbound.assistant ? undefined : message.ts);
+      // Bolt's setStatus is for the event's own thread (thread_ts, or the message itself).
+      const status = threadTs === (message.thread_ts ?? message.ts) ? setStatus : undefined;
       const { reply, begun } = threadReply(
         client,
         inbound,
         { channel: message.channel, threadTs },
         opts.header,
+        status,
       );
       begun.catch((error: unknown) => log.warn({ err: error }, "could not post the placeholder"));
       return reply;
@@ -225,6 +231,7 @@ export function createSlackAdapter(
     body: unknown;
     mention?: boolean;
     assistant?: boolean;
+    setStatus?: (status: string) => Promise<unknown>;
   }) => {
     const { message, context } = args;
     // People's messages only: not our own, not other bots', not edits, joins or deletions. An edited
@@ -248,11 +255,14 @@ export function createSlackAdapter(
       hasFiles: (message.files?.length ?? 0) > 0,
       text: message.text ?? "",
     };
-    void bot.receive(inbound, messageTransport(args.client, inbound, message, context.botUserId));
+    void bot.receive(
+      inbound,
+      messageTransport(args.client, inbound, message, context.botUserId, args.setStatus),
+    );
   };
 
-  app.event("app_mention", async ({ event, context, client, body }) => {
-    onMessage({ message: event as unknown as SlackMessage, context, client, body, mention: true });
+  app.event("app_mention", async ({ event, context, client, body, setStatus }) => {
+    onMessage({ message: event as unknown as SlackMessage, context, client, body, mention: true, setStatus });
   });
 
   // The assistant view: suggested prompts from the memo's topics, and the same answering path.
@@ -261,20 +271,33 @@ export function createSlackAdapter(
       threadStarted: async ({ setSuggestedPrompts }) => {
         const { knowledge } = bot.services;
         const steps = knowledge.sections.filter((s) => s.level === 3).slice(0, 4);
-        const picks = (steps.length > 0 ? steps : knowledge.sections.slice(0, 4)).map((s) => ({
+        const [first, ...rest] = (steps.length > 0 ? steps : knowledge.sections.slice(0, 4)).map((s) => ({
           title: s.title.slice(0, 75),
           message: `What does the memo say about “${s.title}”?`,
         }));
-        await setSuggestedPrompts({ prompts: picks as never, title: "Ask about the memo:" }).catch(() => {});
+        if (!first) return;
+        await setSuggestedPrompts({ prompts: [first, ...rest], title: "Ask about the memo:" }).catch(
+          () => {},
+        );
       },
-      userMessage: async ({ message, context, client, body }) => {
-        onMessage({ message: message as unknown as SlackMessage, context, client, body, assistant: true });
+      userMessage: async ({ message, context, client, body, setStatus }) => {
+        onMessage({
+          message: message as unknown as SlackMessage,
+          context,
+          client,
+          body,
+          assistant: true,
+          setStatus,
+        });
       },
     }),
   );
 
-  app.message(async ({ message, context, client, body }) => {
-    onMessage({ message: message as unknown as SlackMessage, context, client, body });
+  app.message(async (args) => {
+    const { message, context, client, body } = args;
+    // Bolt adds setStatus to a message listener's arguments when the event has a channel and a ts.
+    const { setStatus } = args as { setStatus?: (status: string) => Promise<unknown> };
+    onMessage({ message: message as unknown as SlackMessage, context, client, body, setStatus });
   });
 
   for (const command of bot.services.commands) {

@@ -1,5 +1,8 @@
+import type { types } from "@slack/bolt";
 import { neutralize, plainText } from "../../core/conversation/render.js";
 import type { SourceRef } from "../../core/types.js";
+
+type KnownBlock = types.KnownBlock;
 
 /**
  * The model writes standard Markdown and Slack renders it itself: `markdown_text` while streaming and a
@@ -51,7 +54,7 @@ export function splitText(text: string, limit: number): string[] {
   return pieces;
 }
 
-export function sourcesContext(sources: SourceRef[]) {
+export function sourcesContext(sources: SourceRef[]): types.ContextBlock {
   return {
     type: "context",
     elements: [
@@ -65,24 +68,58 @@ export function sourcesContext(sources: SourceRef[]) {
   };
 }
 
-/** 👍/👎 for an answer (when `value` is set) and "Forget this thread" (in channel threads). */
-export function feedbackActions(value: string | undefined, forget = false) {
-  const button = (action_id: string, text: string, v?: string) => ({
-    type: "button",
-    action_id,
-    text: { type: "plain_text", text, emoji: true },
-    ...(v !== undefined ? { value: v } : {}),
-  });
-  return {
-    type: "actions",
-    block_id: "memo_feedback",
-    elements: [
-      ...(value !== undefined
-        ? [button("memo_feedback_up", "👍", value), button("memo_feedback_down", "👎", value)]
-        : []),
-      ...(forget ? [button("memo_forget", "Forget this thread", "forget")] : []),
-    ],
-  };
+/** Which vote a 👍/👎 value carries, before the answer's own value ({"ts", "mode"}). */
+export const VOTE = { up: "up ", down: "down " } as const;
+
+/**
+ * 👍/👎 for an answer (when `value` is set), as Slack's own feedback buttons (a `context_actions` block);
+ * each button's value is the vote and the answer's value. "Forget this thread" (in channel threads) is a
+ * plain button beside them.
+ */
+export function feedbackActions(value: string | undefined, forget = false): KnownBlock[] {
+  const thumbs = (text: string) => ({ type: "plain_text" as const, text, emoji: true });
+  return [
+    ...(value !== undefined
+      ? [
+          {
+            type: "context_actions",
+            block_id: "memo_feedback",
+            elements: [
+              {
+                type: "feedback_buttons",
+                action_id: "memo_feedback",
+                positive_button: {
+                  text: thumbs("👍"),
+                  accessibility_label: "Good answer",
+                  value: `${VOTE.up}${value}`,
+                },
+                negative_button: {
+                  text: thumbs("👎"),
+                  accessibility_label: "Bad answer",
+                  value: `${VOTE.down}${value}`,
+                },
+              },
+            ],
+          } satisfies types.ContextActionsBlock,
+        ]
+      : []),
+    ...(forget
+      ? [
+          {
+            type: "actions",
+            block_id: "memo_forget",
+            elements: [
+              {
+                type: "button",
+                action_id: "memo_forget",
+                text: { type: "plain_text", text: "Forget this thread", emoji: true },
+                value: "forget",
+              },
+            ],
+          } satisfies types.ActionsBlock,
+        ]
+      : []),
+  ];
 }
 
 /** A button's text holds 75 characters. */
@@ -92,7 +129,7 @@ export const BUTTON_TEXT_LIMIT = 75;
  * The suggested next questions as buttons (`memo_suggest_<i>`); the value carries the whole question, and
  * a click asks it in the answer's thread, as the person who clicked.
  */
-export function suggestionActions(suggestions: readonly string[]) {
+export function suggestionActions(suggestions: readonly string[]): types.ActionsBlock {
   return {
     type: "actions",
     block_id: "memo_suggest",
@@ -123,13 +160,11 @@ export function answerMessages(
     forget?: boolean | undefined;
     suggestions?: readonly string[] | undefined;
   },
-): { text: string; blocks: object[] }[] {
+): { text: string; blocks: KnownBlock[] }[] {
   const messages = splitText(markdown || " ", MARKDOWN_LIMIT).map((piece) => {
     const plain = plainText(piece) || " ";
-    return {
-      text: plain.length > FALLBACK_LIMIT ? `${plain.slice(0, FALLBACK_LIMIT - 1)}…` : plain,
-      blocks: [{ type: "markdown", text: piece }] as object[],
-    };
+    const blocks: KnownBlock[] = [{ type: "markdown", text: piece }];
+    return { text: plain.length > FALLBACK_LIMIT ? `${plain.slice(0, FALLBACK_LIMIT - 1)}…` : plain, blocks };
   });
   const last = messages.at(-1);
   if (last) {
@@ -137,7 +172,7 @@ export function answerMessages(
     if (extras.suggestions && extras.suggestions.length > 0)
       last.blocks.push(suggestionActions(extras.suggestions));
     if (extras.feedback !== undefined || extras.forget)
-      last.blocks.push(feedbackActions(extras.feedback, extras.forget === true));
+      last.blocks.push(...feedbackActions(extras.feedback, extras.forget === true));
   }
   return messages;
 }

@@ -1,4 +1,4 @@
-import type { WebClient } from "@slack/web-api";
+import type { ChatStreamer, WebClient } from "@slack/web-api";
 import { chunk, neutralize, plainText, safeStable } from "../../core/conversation/render.js";
 import type { Logger } from "../../core/log.js";
 import type { ReplyMeta, ReplySink } from "../../core/types.js";
@@ -29,6 +29,8 @@ export interface SlackReplyOptions {
   /** Told when a message starts showing an unfinished answer, and when every one is finished. */
   onOpen?: ((ref: { channel: string; ts: string; kind: "stream" | "message" }) => void) | undefined;
   onClose?: ((ts: string) => void) | undefined;
+  /** Bolt's `setStatus` for the event's thread (its listener arguments), when there is one. */
+  setStatus?: ((status: string) => Promise<unknown>) | undefined;
   /** Called when native streaming turns out to be unsupported here, so later replies skip it. */
   onNativeUnsupported?: (() => void) | undefined;
   logger: Logger;
@@ -52,8 +54,9 @@ const errorCode = (e: unknown) => (e as { data?: { error?: string } })?.data?.er
 /**
  * Renders one answer in Slack. The text is always made safe as a whole and only its stable prefix is sent
  * (core/conversation/render.ts), so a mention split across chunks never reassembles. Native mode streams
- * with chat.startStream/appendStream/stopStream in calls of at most APPEND_LIMIT characters, up to one
- * message's worth; otherwise a placeholder is edited with chat.update, at most once per `editIntervalMs`.
+ * through the Web API client's ChatStreamer (`client.chatStream()`: chat.startStream, appendStream,
+ * stopStream) in pieces of at most APPEND_LIMIT characters, up to one message's worth; otherwise a
+ * placeholder is edited with chat.update, at most once per `editIntervalMs`.
  * The final render splits the whole answer into messages at paragraph boundaries (nothing is cut); the
  * last carries the sources and the buttons. A failure keeps what was shown and ends it with the notice.
  */
@@ -67,7 +70,11 @@ export function createSlackReply(
   /** begin()'s work; the LLM request does not wait for it, but every later Slack call does. */
   let began: Promise<void> = Promise.resolve();
   let text = "";
-  let streamed = ""; // native: the safe text already appended, confirmed by Slack
+  let streamer: ChatStreamer | undefined; // native: the SDK's stream of this answer
+  // native: the safe text handed to the streamer. It sends each piece at once (buffer_size 1), and keeps a
+  // piece Slack did not take to send with the next call: nothing is lost or sent twice, and no call
+  // carries more than the message's MARKDOWN_LIMIT.
+  let streamed = "";
   let streaming = false; // native: stream started
   let interim: string | undefined; // native: placeholder shown until the stream starts
   const withHeader = (body: string) => (options.header ? `${options.header}\n\n${body}` : body);
@@ -93,28 +100,30 @@ export function createSlackReply(
     if (ts) options.onOpen?.({ channel, ts, kind: "message" });
   };
 
-  /** Appends `target`'s new part in bounded calls; each piece counts as sent only once Slack took it. */
+  /** Appends `target`'s new part in bounded pieces, up to one message's worth. */
   const appendUpTo = async (target: string) => {
-    if (!ts || !target.startsWith(streamed)) return;
+    if (!streamer || !target.startsWith(streamed)) return;
     const room = MARKDOWN_LIMIT - streamed.length;
     const delta = target.slice(streamed.length, streamed.length + Math.max(0, room));
     for (const piece of chunk(delta, APPEND_LIMIT)) {
-      await client.chat.appendStream({ channel, ts, markdown_text: piece });
       streamed += piece;
+      await streamer.append({ markdown_text: piece });
     }
   };
 
   const startNative = async (target: string) => {
     const first = chunk(target.slice(0, MARKDOWN_LIMIT), APPEND_LIMIT)[0] ?? "";
+    const opening = client.chatStream({
+      channel,
+      thread_ts: options.threadTs ?? "",
+      ...(options.teamId ? { recipient_team_id: options.teamId } : {}),
+      recipient_user_id: options.userId,
+      buffer_size: 1,
+    });
     try {
-      const res = await client.chat.startStream({
-        channel,
-        thread_ts: options.threadTs ?? "",
-        ...(options.teamId ? { recipient_team_id: options.teamId } : {}),
-        recipient_user_id: options.userId,
-        markdown_text: first,
-      });
-      ts = res.ts;
+      await opening.append({ markdown_text: first });
+      streamer = opening;
+      ts = opening.ts;
       track(ts);
       streaming = true;
       streamed = first;
@@ -182,13 +191,13 @@ export function createSlackReply(
       const rest = markdown.startsWith(streamed) ? markdown.slice(streamed.length).trim() : "";
       const more = rest ? answerMessages(rest, extras) : [];
       const last = more.length === 0 ? answerExtras(extras) : [];
-      await client.chat.stopStream({ channel, ts, ...(last.length ? { blocks: last as never } : {}) });
+      await streamer?.stop(last.length ? { blocks: last } : {});
       for (const message of more) {
         const res = await client.chat.postMessage({
           channel,
           thread_ts: options.threadTs ?? ts,
           text: message.text,
-          blocks: message.blocks as never,
+          blocks: message.blocks,
         });
         track(res.ts);
       }
@@ -199,7 +208,7 @@ export function createSlackReply(
     if (!first) return;
     const target = ts ?? interim;
     if (target) {
-      await client.chat.update({ channel, ts: target, text: first.text, blocks: first.blocks as never });
+      await client.chat.update({ channel, ts: target, text: first.text, blocks: first.blocks });
       ts = target;
       track(ts);
     } else {
@@ -207,7 +216,7 @@ export function createSlackReply(
         channel,
         ...where(),
         text: first.text,
-        blocks: first.blocks as never,
+        blocks: first.blocks,
       });
       ts = res.ts;
       track(ts);
@@ -217,7 +226,7 @@ export function createSlackReply(
         channel,
         thread_ts: options.threadTs ?? ts ?? "",
         text: message.text,
-        blocks: message.blocks as never,
+        blocks: message.blocks,
       });
       track(res.ts);
     }
@@ -238,11 +247,12 @@ export function createSlackReply(
           // Native streams start with the first text; meanwhile show the assistant status where there is
           // one, or else a placeholder that the stream replaces.
           try {
-            await client.assistant.threads.setStatus({
-              channel_id: channel,
-              thread_ts: options.threadTs,
-              status: "is thinking…",
-            });
+            const threadTs = options.threadTs;
+            const setStatus =
+              options.setStatus ??
+              ((status: string) =>
+                client.assistant.threads.setStatus({ channel_id: channel, thread_ts: threadTs, status }));
+            await setStatus("is thinking…");
           } catch {
             const res = await client.chat.postMessage({
               channel,
@@ -297,6 +307,6 @@ function answerExtras(extras: {
   return [
     ...(extras.sources.length > 0 ? [sourcesContext(extras.sources)] : []),
     ...(extras.suggestions && extras.suggestions.length > 0 ? [suggestionActions(extras.suggestions)] : []),
-    ...(extras.feedback || extras.forget ? [feedbackActions(extras.feedback, extras.forget === true)] : []),
+    ...feedbackActions(extras.feedback, extras.forget === true),
   ];
 }

@@ -89,6 +89,11 @@ export function createRetriever(
 
   const { postings, lengths, titleSets, avgLength } = buildIndex(sections, compiled, titleWeight);
   const n = sections.length;
+  // A heading whose own text is one line (a subtitle) before its subsections introduces them: it is no
+  // answer to quote ("# My Break down LLM Memo" / "*挑战简单解释大语言模型*"), so it is never a hit.
+  const introduces = sections.map(
+    (s, doc) => !s.text.includes("\n") && (sections[doc + 1]?.level ?? 0) > s.level,
+  );
   const docOf = new Map(sections.map((s, doc) => [s.id, doc]));
   // The dictionary bridge serves the terms of sections that have no translation. A translated section is
   // reached in either language through its own two renderings; bridging into it only adds noise. It is
@@ -362,7 +367,7 @@ export function createRetriever(
     for (let doc = 0; doc < n; doc++) {
       const score = r.scores[doc] ?? 0;
       const section = sections[doc];
-      if (score > 0 && section) {
+      if (score > 0 && section && !introduces[doc]) {
         // The share of the question this section explains. Words the knowledge does not use count less
         // when the section holds more of the question's other words than there are unknown ones, in
         // proportion: "What is actually stored inside the parameters file?" is about the parameters file
