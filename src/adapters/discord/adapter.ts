@@ -38,8 +38,7 @@ export interface DiscordAdapter {
 const INFO_COMMANDS = new Set(["topics", "path", "help", "reset", "report"]);
 
 /** The buttons a message carries, in discord.js's options (omitted when there are none). */
-const buttons = (components?: Components) =>
-  components && components.length > 0 ? { components: components as never[] } : {};
+const buttons = (components?: Components) => (components && components.length > 0 ? { components } : {});
 
 /** Where and from whom an interaction (slash command or button) came, as the core reads it. */
 function interactionInbound(

@@ -1,3 +1,4 @@
+import { ActionRowBuilder, ButtonBuilder, ButtonStyle } from "discord.js";
 import type { SourceRef } from "../../core/types.js";
 
 export const MESSAGE_LIMIT = 2000;
@@ -64,26 +65,27 @@ export const SUGGEST_PREFIX = "memo_suggest:";
 const LABEL_LIMIT = 80;
 
 /**
- * The suggested next questions as a row of buttons (message components). The custom id carries the whole
- * question, so a click is answered from the id alone, on any replica, after any restart.
+ * The suggested next questions as a row of buttons (message components, made with discord.js's builders).
+ * The custom id carries the whole question, so a click is answered from the id alone, on any replica,
+ * after any restart.
  */
-export function suggestionComponents(suggestions: readonly string[]) {
+export function suggestionComponents(suggestions: readonly string[]): ActionRowBuilder<ButtonBuilder>[] {
   const fits = suggestions.filter((q) => `${SUGGEST_PREFIX}${q}`.length <= 100).slice(0, 5);
   if (fits.length === 0) return [];
+  const label = (question: string) =>
+    Array.from(question).length > LABEL_LIMIT
+      ? `${Array.from(question)
+          .slice(0, LABEL_LIMIT - 1)
+          .join("")}…`
+      : question;
   return [
-    {
-      type: 1,
-      components: fits.map((question) => ({
-        type: 2,
-        style: 2,
-        label:
-          Array.from(question).length > LABEL_LIMIT
-            ? `${Array.from(question)
-                .slice(0, LABEL_LIMIT - 1)
-                .join("")}…`
-            : question,
-        custom_id: `${SUGGEST_PREFIX}${question}`,
-      })),
-    },
+    new ActionRowBuilder<ButtonBuilder>().addComponents(
+      fits.map((question) =>
+        new ButtonBuilder()
+          .setStyle(ButtonStyle.Secondary)
+          .setLabel(label(question))
+          .setCustomId(`${SUGGEST_PREFIX}${question}`),
+      ),
+    ),
   ];
 }
