@@ -28,7 +28,8 @@ export class FlatMap extends Map<string, unknown> {
       const now = Date.now();
       if (now - this.#sweptAt >= this.#sweepMs) this.sweep(now);
     }
-    return super.set(this.has(key) ? key : flat(key), typeof value === "string" ? flat(value) : value);
+    // The value is already one piece (serializeFlat); the key is a template string, so a tree.
+    return super.set(this.has(key) ? key : flat(key), value);
   }
 
   /** Deletes the entries whose time has passed (keyv's envelope ends with `"expires":<ms>}`). */
