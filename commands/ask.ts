@@ -5,12 +5,28 @@ import type { SearchResult } from "../src/core/retrieval/retriever.js";
 import { suggesterFor } from "../src/core/suggest.js";
 import type { SourceRef, Turn, Usage } from "../src/core/types.js";
 
-const TOKEN_BATCH_CHARS = 256;
+/**
+ * A streamed piece's tokens, estimated: an ASCII character is a quarter of a token (English prose runs at
+ * about four characters a token), any other character (Chinese) one. The model is held to
+ * MAX_ANSWER_TOKENS exactly by the request's `max_tokens`; the bot's own cap only stops a provider that
+ * does not honour it, and that needs no tokenizer: running one over every streamed answer cost ~8% of the
+ * bot's CPU under a burst of answers (BENCHMARKS.md).
+ */
+export function estimateTokens(text: string): number {
+  let ascii = 0;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) < 128) ascii++;
+  return ascii / 4 + (text.length - ascii);
+}
 
-/** The tokenizer (~20 MB) loads only where tokens are counted: LLM mode. */
-let tokenizer: Promise<(text: string) => number> | undefined;
-const loadTokenizer = () =>
-  (tokenizer ??= import("gpt-tokenizer/encoding/cl100k_base").then((m) => m.countTokens));
+/** How many characters of `text` fit in `tokens` estimated tokens. */
+function charsWithin(text: string, tokens: number): number {
+  let used = 0;
+  for (let i = 0; i < text.length; i++) {
+    used += text.charCodeAt(i) < 128 ? 0.25 : 1;
+    if (used > tokens) return i;
+  }
+  return text.length;
+}
 
 const CUT_NOTICE = {
   en: (n: number) => `\n\n_(I stopped here: answers are limited to about ${n} characters.)_`,
@@ -92,7 +108,6 @@ export const ask: Command = {
     const signal = AbortSignal.any([ctx.signal, deadline.signal]);
     const maxChars = config.maxAnswerChars;
     const maxTokens = config.llm?.maxAnswerTokens;
-    const countTokens = maxTokens !== undefined ? await loadTokenizer() : () => 0;
     let answered: { text: string; sources: SourceRef[]; covered: boolean } | undefined;
     try {
       await memory.withConversation(ctx.conversation, async (history) => {
@@ -112,22 +127,20 @@ export const ask: Command = {
           },
         });
         let text = "";
-        let tokens = 0;
-        let countedTo = 0; // characters of `text` already counted as tokens
+        let tokens = 0; // estimated (estimateTokens)
         let cut = false;
         try {
           let step = await stream.next();
           while (!step.done) {
             const delta = step.value;
             // The bot enforces the answer's length itself: characters, and tokens in LLM mode.
-            const room = maxChars - text.length;
-            // Tokens are counted in batches of TOKEN_BATCH_CHARS (the tokenizer per streamed piece costs more
-            // than the answer's own handling); the cap can overshoot by at most one batch.
-            if (maxTokens !== undefined && text.length + delta.length - countedTo >= TOKEN_BATCH_CHARS) {
-              tokens += countTokens(`${text}${delta}`.slice(countedTo));
-              countedTo = text.length + delta.length;
+            let room = maxChars - text.length;
+            if (maxTokens !== undefined) {
+              const tokenRoom = maxTokens * 1.1 - tokens;
+              tokens += estimateTokens(delta);
+              if (tokens > maxTokens * 1.1) room = Math.min(room, charsWithin(delta, tokenRoom));
             }
-            if (delta.length > room || (maxTokens !== undefined && tokens > maxTokens * 1.1)) {
+            if (delta.length > room) {
               const piece = delta.slice(0, Math.max(0, room));
               text += piece;
               if (piece) await ctx.reply.write(piece);
@@ -169,7 +182,7 @@ export const ask: Command = {
         }
         // Cut: end the model's stream (the request is aborted) and close the answer with a notice.
         await stream.return(undefined as never).catch(() => {});
-        if (config.llm) usage = { promptTokens, completionTokens: tokens, cachedTokens: 0 };
+        if (config.llm) usage = { promptTokens, completionTokens: Math.ceil(tokens), cachedTokens: 0 };
         const notice = CUT_NOTICE[ctx.lang](maxChars);
         await ctx.reply.write(notice);
         const sources = citedSources(ctx, text);

@@ -1,6 +1,6 @@
 import { countTokens } from "gpt-tokenizer/encoding/cl100k_base";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FakeOpenAI, startFakeOpenAI } from "../fakes/openai-server.js";
+import { type FakeOpenAI, startFakeOpenAI, tokenReply } from "../fakes/openai-server.js";
 import { inbound, recordingSink, testApp } from "../helpers.js";
 
 let fake: FakeOpenAI;
@@ -149,6 +149,20 @@ describe("LLM answers through the real openai SDK against a fake server", () => 
     expect(r.failure?.message).toMatch(message);
     expect(r.failure?.message).toMatch(/\(ref: [0-9a-f]{8}\)$/);
     expect(await app.bot.services.memory.history(`cli:local:c1:fail-${code}`)).toEqual([]);
+  });
+
+  it("stops a provider that ignores max_tokens near MAX_ANSWER_TOKENS, and says so", async () => {
+    const app = await testApp(llmEnv({ MAX_ANSWER_TOKENS: "100" }));
+    fake.once({ reply: tokenReply(2_000) });
+    const r = recordingSink();
+    await app.bot.handle(inbound("What is RAG?"), r.sink);
+    expect(r.failure).toBeUndefined();
+    expect(fake.requests.at(-1)).toMatchObject({ max_tokens: 100 });
+    const [answer = "", notice = ""] = r.text.split("\n\n_(");
+    expect(notice).toMatch(/stopped here/);
+    // Cut on an estimate of the tokens: close to the cap, far from the 2,000 pieces (~4,000 tokens) sent.
+    expect(countTokens(answer)).toBeGreaterThan(80);
+    expect(countTokens(answer)).toBeLessThan(150);
   });
 
   it("a stream that stalls after it started times out instead of hanging", async () => {
