@@ -6,23 +6,23 @@ import { suggesterFor } from "../src/core/suggest.js";
 import type { SourceRef, Turn, Usage } from "../src/core/types.js";
 
 /**
- * A streamed piece's tokens, estimated: an ASCII character is a quarter of a token (English prose runs at
- * about four characters a token), any other character (Chinese) one. The model is held to
- * MAX_ANSWER_TOKENS exactly by the request's `max_tokens`; the bot's own cap only stops a provider that
- * does not honour it, and that needs no tokenizer: running one over every streamed answer cost ~8% of the
- * bot's CPU under a burst of answers (BENCHMARKS.md).
+ * A streamed piece's tokens, estimated: an ASCII character is a sixth of a token (English runs at four to
+ * six characters a token, so the estimate errs towards letting a real answer finish), any other character
+ * (Chinese) one. The model is held to MAX_ANSWER_TOKENS exactly by the request's `max_tokens`; the bot's
+ * own cap only stops a provider that does not honour it, and that needs no tokenizer: running one over
+ * every streamed answer cost ~8% of the bot's CPU under a burst of answers (BENCHMARKS.md).
  */
 export function estimateTokens(text: string): number {
   let ascii = 0;
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) < 128) ascii++;
-  return ascii / 4 + (text.length - ascii);
+  return ascii / 6 + (text.length - ascii);
 }
 
 /** How many characters of `text` fit in `tokens` estimated tokens. */
 function charsWithin(text: string, tokens: number): number {
   let used = 0;
   for (let i = 0; i < text.length; i++) {
-    used += text.charCodeAt(i) < 128 ? 0.25 : 1;
+    used += text.charCodeAt(i) < 128 ? 1 / 6 : 1;
     if (used > tokens) return i;
   }
   return text.length;

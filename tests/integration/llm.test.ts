@@ -160,9 +160,10 @@ describe("LLM answers through the real openai SDK against a fake server", () => 
     expect(fake.requests.at(-1)).toMatchObject({ max_tokens: 100 });
     const [answer = "", notice = ""] = r.text.split("\n\n_(");
     expect(notice).toMatch(/stopped here/);
-    // Cut on an estimate of the tokens: close to the cap, far from the 2,000 pieces (~4,000 tokens) sent.
+    // Cut on an estimate of the tokens (it errs towards letting an answer run): near the cap, far from
+    // the 2,000 pieces (~4,000 tokens) sent.
     expect(countTokens(answer)).toBeGreaterThan(80);
-    expect(countTokens(answer)).toBeLessThan(150);
+    expect(countTokens(answer)).toBeLessThan(250);
   });
 
   it("a stream that stalls after it started times out instead of hanging", async () => {
