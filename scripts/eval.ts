@@ -136,6 +136,7 @@ export function defaultSets(): { name: string; file: string }[] {
     { name: "english", file: path.join(fixtures, "english-questions.jsonl") },
     { name: "english-fresh", file: path.join(fixtures, "english-fresh-questions.jsonl") },
     { name: "english-unseen", file: path.join(fixtures, "english-unseen-questions.jsonl") },
+    { name: "english-blind", file: path.join(fixtures, "english-blind-questions.jsonl") },
     { name: "follow-up", file: path.join(fixtures, "followup-questions.jsonl") },
     { name: "unrelated", file: path.join(fixtures, "unrelated-questions.jsonl") },
   ];
