@@ -12,17 +12,19 @@ import type { SourceRef, Turn, Usage } from "../src/core/types.js";
  * own cap only stops a provider that does not honour it, and that needs no tokenizer: running one over
  * every streamed answer cost ~8% of the bot's CPU under a burst of answers (BENCHMARKS.md).
  */
+const tokenWeight = (code: number) => (code < 128 ? 1 / 6 : 1);
+
 export function estimateTokens(text: string): number {
-  let ascii = 0;
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) < 128) ascii++;
-  return ascii / 6 + (text.length - ascii);
+  let tokens = 0;
+  for (let i = 0; i < text.length; i++) tokens += tokenWeight(text.charCodeAt(i));
+  return tokens;
 }
 
 /** How many characters of `text` fit in `tokens` estimated tokens. */
 function charsWithin(text: string, tokens: number): number {
   let used = 0;
   for (let i = 0; i < text.length; i++) {
-    used += text.charCodeAt(i) < 128 ? 1 / 6 : 1;
+    used += tokenWeight(text.charCodeAt(i));
     if (used > tokens) return i;
   }
   return text.length;

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,5 +18,22 @@ export function projectRoot(): string {
     const parent = path.dirname(dir);
     if (parent === dir) throw new Error("memo-bot: cannot find the project's package.json");
     dir = parent;
+  }
+}
+
+/**
+ * Runs one of the build scripts (`scripts/<name>.ts`, compiled or through tsx when not built) to write
+ * `file`: the data `npm run build` makes, made on first use when tests run from source. False when it fails.
+ */
+export function runBuildScript(name: string, file: string, timeoutMs: number): boolean {
+  const root = projectRoot();
+  const built = path.join(root, "dist", "scripts", `${name}.js`);
+  const source = path.join(root, "scripts", `${name}.ts`);
+  const args = existsSync(built) ? [built, file] : ["--import", "tsx", source, file];
+  try {
+    execFileSync(process.execPath, args, { cwd: root, stdio: "ignore", timeout: timeoutMs });
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -1,9 +1,7 @@
-import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { projectRoot } from "../paths.js";
+import { projectRoot, runBuildScript } from "../paths.js";
 import { EN_STOPWORDS, stem } from "./tokenize.js";
 
 /**
@@ -71,18 +69,7 @@ export async function loadDictionary(file = defaultDictionaryPath()): Promise<st
   };
   const text = await fresh();
   if (text) return text;
-  {
-    const root = projectRoot();
-    const built = path.join(root, "dist", "scripts", "build-dictionary.js");
-    const source = path.join(root, "scripts", "build-dictionary.ts");
-    const args = existsSync(built) ? [built, file] : ["--import", "tsx", source, file];
-    try {
-      execFileSync(process.execPath, args, { cwd: root, stdio: "ignore", timeout: 120_000 });
-    } catch {
-      return undefined;
-    }
-  }
-  return fresh();
+  return runBuildScript("build-dictionary", file, 120_000) ? fresh() : undefined;
 }
 
 /**

@@ -1,7 +1,6 @@
-import { execFileSync } from "node:child_process";
-import { closeSync, existsSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import path from "node:path";
-import { projectRoot } from "../paths.js";
+import { projectRoot, runBuildScript } from "../paths.js";
 import { stemmerFingerprint } from "./dictionary.js";
 import { groupTerm } from "./index-build.js";
 import { EN_STOPWORDS, stem } from "./tokenize.js";
@@ -53,18 +52,7 @@ export interface WordVectors {
  * then runs without the neighbour bridge.
  */
 export async function loadWordVectors(file = defaultNeighboursPath()): Promise<WordVectors | undefined> {
-  const opened = open(file);
-  if (opened) return opened;
-  const root = projectRoot();
-  const built = path.join(root, "dist", "scripts", "build-neighbours.js");
-  const source = path.join(root, "scripts", "build-neighbours.ts");
-  const args = existsSync(built) ? [built, file] : ["--import", "tsx", source, file];
-  try {
-    execFileSync(process.execPath, args, { cwd: root, stdio: "ignore", timeout: 300_000 });
-  } catch {
-    return undefined;
-  }
-  return open(file);
+  return open(file) ?? (runBuildScript("build-neighbours", file, 300_000) ? open(file) : undefined);
 }
 
 /** The header and the list of stems, read from the start of the file; undefined when not usable. */
