@@ -3,10 +3,6 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { quantise, readVectors, writeWordVectors } from "../../scripts/build-neighbours.js";
-import { createKnowledge, type Knowledge, loadKnowledge } from "../../src/core/knowledge/load.js";
-import { projectRoot } from "../../src/core/paths.js";
-import { loadDictionary } from "../../src/core/retrieval/dictionary.js";
-import { type Glossary, loadGlossary } from "../../src/core/retrieval/glossary.js";
 import {
   createNeighbours,
   DIMENSIONS,
@@ -15,17 +11,10 @@ import {
   type WordVectors,
 } from "../../src/core/retrieval/neighbours.js";
 import { createRetriever, type Retriever } from "../../src/core/retrieval/retriever.js";
+import { along, memoRetrieval, shoppingAndCooking } from "../retrieval-fixtures.js";
 
 const scratch = mkdtempSync(path.join(tmpdir(), "memo-bot-neighbours-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-/** A vector that is mostly along `axis`, a little along `other`. */
-const along = (axis: number, other = (axis + 1) % DIMENSIONS, mix = 0): Float64Array => {
-  const v = new Float64Array(DIMENSIONS);
-  v[axis] = 1;
-  v[other] = mix;
-  return v;
-};
 
 /** A small word-vector file of made-up words: "purchas" and "buy" are near, the rest are not. */
 async function smallVectors(): Promise<WordVectors> {
@@ -96,24 +85,7 @@ describe("the word-vector file", () => {
     // A path under a file can be neither read nor built.
     const file = path.join(scratch, "small.bin", "en-neighbours.bin");
     expect(await loadWordVectors(file)).toBeUndefined();
-    const docs = createKnowledge([
-      {
-        id: "a",
-        title: "Shopping",
-        text: "Where to buy fresh groceries.",
-        source: "a.md",
-        level: 2,
-        parents: [],
-      },
-      {
-        id: "b",
-        title: "Cooking",
-        text: "How to boil pasta al dente.",
-        source: "a.md",
-        level: 2,
-        parents: [],
-      },
-    ]);
+    const docs = shoppingAndCooking();
     const r = createRetriever(docs.sections, [], { vectors: undefined });
     expect(r.search("Where do I buy groceries?").hits[0]?.section.id).toBe("a");
     expect(r.search("Where do I buy groceries?").covered).toBe(true);
@@ -148,24 +120,7 @@ describe("neighbour bridge", () => {
 
   it("covers a question in words the knowledge does not use, through a near word; not an unrelated one", async () => {
     const vectors = await smallVectors();
-    const docs = createKnowledge([
-      {
-        id: "a",
-        title: "Shopping",
-        text: "Where to buy fresh groceries.",
-        source: "a.md",
-        level: 2,
-        parents: [],
-      },
-      {
-        id: "b",
-        title: "Cooking",
-        text: "How to boil pasta al dente.",
-        source: "a.md",
-        level: 2,
-        parents: [],
-      },
-    ]);
+    const docs = shoppingAndCooking();
     const plain = createRetriever(docs.sections, []);
     const bridged = createRetriever(docs.sections, [], { vectors });
     const question = "Where can I purchase groceries?";
@@ -180,22 +135,14 @@ describe("neighbour bridge", () => {
 });
 
 describe("neighbour bridge on the memo (GloVe)", () => {
-  let knowledge: Knowledge;
-  let glossary: Glossary;
-  let dictionary: string | undefined;
   let vectors: WordVectors | undefined;
   let bridged: Retriever;
   let plain: Retriever;
   beforeAll(async () => {
-    const root = projectRoot();
-    [knowledge, glossary, dictionary, vectors] = await Promise.all([
-      loadKnowledge(path.join(root, "config", "knowledge")),
-      loadGlossary(path.join(root, "config", "glossary.json")),
-      loadDictionary(),
-      loadWordVectors(),
-    ]);
-    plain = createRetriever(knowledge.sections, glossary, { dictionary });
-    bridged = createRetriever(knowledge.sections, glossary, { dictionary, vectors });
+    const memo = await memoRetrieval();
+    vectors = memo.vectors;
+    plain = createRetriever(memo.knowledge.sections, memo.glossary, { dictionary: memo.dictionary });
+    bridged = memo.retriever;
   }, 120_000);
   const first = (r: Retriever, q: string) => r.search(q, 3).hits[0]?.section.title;
 

@@ -1,11 +1,6 @@
-import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadKnowledge } from "../../src/core/knowledge/load.js";
-import { projectRoot } from "../../src/core/paths.js";
-import { loadDictionary } from "../../src/core/retrieval/dictionary.js";
-import { loadGlossary } from "../../src/core/retrieval/glossary.js";
-import { loadWordVectors } from "../../src/core/retrieval/neighbours.js";
-import { createRetriever, type Retriever } from "../../src/core/retrieval/retriever.js";
+import type { Retriever } from "../../src/core/retrieval/retriever.js";
+import { memoRetrieval } from "../retrieval-fixtures.js";
 
 /**
  * Questions the memo does not answer, written down before any calibration (issue #13): the ten the issue
@@ -58,14 +53,7 @@ const STILL_COVERED = [
 
 let retriever: Retriever;
 beforeAll(async () => {
-  const root = projectRoot();
-  const [knowledge, glossary, dictionary, vectors] = await Promise.all([
-    loadKnowledge(path.join(root, "config", "knowledge")),
-    loadGlossary(path.join(root, "config", "glossary.json")),
-    loadDictionary(),
-    loadWordVectors(),
-  ]);
-  retriever = createRetriever(knowledge.sections, glossary, { dictionary, vectors });
+  ({ retriever } = await memoRetrieval());
 }, 120_000);
 
 describe("questions the memo does not answer", () => {

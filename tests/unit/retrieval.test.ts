@@ -2,31 +2,23 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { englishShare, evaluate, parseQuestions } from "../../scripts/eval.js";
-import { createKnowledge, type Knowledge, loadKnowledge } from "../../src/core/knowledge/load.js";
+import { createKnowledge, type Knowledge } from "../../src/core/knowledge/load.js";
 import { splitSections } from "../../src/core/knowledge/sections.js";
 import { projectRoot } from "../../src/core/paths.js";
-import { createBridge, loadDictionary } from "../../src/core/retrieval/dictionary.js";
-import { type Glossary, loadGlossary } from "../../src/core/retrieval/glossary.js";
-import { loadWordVectors, type WordVectors } from "../../src/core/retrieval/neighbours.js";
+import { createBridge } from "../../src/core/retrieval/dictionary.js";
+import type { Glossary } from "../../src/core/retrieval/glossary.js";
 import { createRetriever, type Retriever } from "../../src/core/retrieval/retriever.js";
 import { stem, words } from "../../src/core/retrieval/tokenize.js";
 import { refersBack, roots, withinOneEdit } from "../../src/core/retrieval/word-forms.js";
+import { memoRetrieval } from "../retrieval-fixtures.js";
 
 let retriever: Retriever;
 let knowledge: Knowledge;
 let glossary: Glossary;
 let dictionary: string | undefined;
-let vectors: WordVectors | undefined;
 beforeAll(async () => {
-  const root = projectRoot();
-  [knowledge, glossary, dictionary, vectors] = await Promise.all([
-    loadKnowledge(path.join(root, "config", "knowledge")),
-    loadGlossary(path.join(root, "config", "glossary.json")),
-    loadDictionary(),
-    loadWordVectors(),
-  ]);
   // As the bot runs it: both bridges (the dictionary, the English word neighbours).
-  retriever = createRetriever(knowledge.sections, glossary, { dictionary, vectors });
+  ({ knowledge, glossary, dictionary, retriever } = await memoRetrieval());
 }, 120_000);
 
 const top = (q: string) => retriever.search(q, 3).hits.map((h) => h.section.title);

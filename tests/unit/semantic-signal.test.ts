@@ -5,18 +5,11 @@ import { afterAll, describe, expect, it } from "vitest";
 import { writeWordVectors } from "../../scripts/build-neighbours.js";
 import { createSemantic, sifWeight } from "../../scripts/semantic-signal.js";
 import { createKnowledge } from "../../src/core/knowledge/load.js";
-import type { Section } from "../../src/core/knowledge/sections.js";
-import { DIMENSIONS, loadWordVectors, neighboursHeader } from "../../src/core/retrieval/neighbours.js";
+import { loadWordVectors, neighboursHeader } from "../../src/core/retrieval/neighbours.js";
+import { along, section } from "../retrieval-fixtures.js";
 
 const scratch = mkdtempSync(path.join(tmpdir(), "memo-bot-semantic-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-const along = (axis: number, other = (axis + 1) % DIMENSIONS, mix = 0): Float64Array => {
-  const v = new Float64Array(DIMENSIONS);
-  v[axis] = 1;
-  v[other] = mix;
-  return v;
-};
 
 /** Made-up words: "purchas" ≈ "buy", "cook" ≈ "boil"; "th" is the commonest word, "pasta" a rare one. */
 async function vectorsWithRanks(ranks: boolean) {
@@ -37,15 +30,6 @@ async function vectorsWithRanks(ranks: boolean) {
   if (!vectors) throw new Error("the vectors did not load");
   return vectors;
 }
-
-const section = (id: string, title: string, text: string): Section => ({
-  id,
-  title,
-  text,
-  source: "a.md",
-  level: 2,
-  parents: [],
-});
 
 describe("word rarity in the vector file", () => {
   it("stores a byte per stem from its GloVe rank, and none for a file written without ranks", async () => {
