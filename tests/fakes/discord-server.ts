@@ -395,6 +395,32 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
 
+  /** What every guild interaction carries (a slash command is type 2, a button click type 3). */
+  const interaction = (type: 2 | 3, from: string) => ({
+    id: nextId(),
+    application_id: APP_ID,
+    type,
+    token: `tok-${nextId()}`,
+    version: 1,
+    guild_id: GUILD_ID,
+    channel_id: CHANNEL_ID,
+    channel: { id: CHANNEL_ID, type: 0, guild_id: GUILD_ID, name: "general" },
+    member: {
+      user: user(from),
+      roles: [],
+      permissions: "1071698660929",
+      joined_at: new Date().toISOString(),
+      deaf: false,
+      mute: false,
+      flags: 0,
+    },
+    app_permissions: "1071698660929",
+    locale: "en-US",
+    guild_locale: "en-US",
+    entitlements: [],
+    authorizing_integration_owners: { "0": GUILD_ID },
+    context: 0,
+  });
   return {
     apiUrl: `http://127.0.0.1:${port}/api`,
     calls,
@@ -426,29 +452,7 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
     },
     command(name, options = {}, extra = {}) {
       return {
-        id: nextId(),
-        application_id: APP_ID,
-        type: 2,
-        token: `tok-${nextId()}`,
-        version: 1,
-        guild_id: GUILD_ID,
-        channel_id: CHANNEL_ID,
-        channel: { id: CHANNEL_ID, type: 0, guild_id: GUILD_ID, name: "general" },
-        member: {
-          user: user(),
-          roles: [],
-          permissions: "1071698660929",
-          joined_at: new Date().toISOString(),
-          deaf: false,
-          mute: false,
-          flags: 0,
-        },
-        app_permissions: "1071698660929",
-        locale: "en-US",
-        guild_locale: "en-US",
-        entitlements: [],
-        authorizing_integration_owners: { "0": GUILD_ID },
-        context: 0,
+        ...interaction(2, USER_ID),
         data: {
           id: nextId(),
           name,
@@ -463,29 +467,7 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
       const message = messages.get(messageId);
       if (!message) throw new Error(`the fake holds no message ${messageId}`);
       return {
-        id: nextId(),
-        application_id: APP_ID,
-        type: 3,
-        token: `tok-${nextId()}`,
-        version: 1,
-        guild_id: GUILD_ID,
-        channel_id: CHANNEL_ID,
-        channel: { id: CHANNEL_ID, type: 0, guild_id: GUILD_ID, name: "general" },
-        member: {
-          user: user(clicker),
-          roles: [],
-          permissions: "1071698660929",
-          joined_at: new Date().toISOString(),
-          deaf: false,
-          mute: false,
-          flags: 0,
-        },
-        app_permissions: "1071698660929",
-        locale: "en-US",
-        guild_locale: "en-US",
-        entitlements: [],
-        authorizing_integration_owners: { "0": GUILD_ID },
-        context: 0,
+        ...interaction(3, clicker),
         message: { ...message, guild_id: GUILD_ID },
         data: { custom_id: customId, component_type: 2 },
         ...extra,
