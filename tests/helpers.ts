@@ -1,8 +1,11 @@
+import { spawn } from "node:child_process";
+import path from "node:path";
 import { Writable } from "node:stream";
 import { type AppOverrides, createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import type { BotError } from "../src/core/errors.js";
 import { createLogger, type Logger } from "../src/core/log.js";
+import { projectRoot } from "../src/core/paths.js";
 import type { StateStore } from "../src/core/state/types.js";
 import type { Inbound, ReplyMeta, ReplySink } from "../src/core/types.js";
 
@@ -102,16 +105,8 @@ export async function waitFor<T>(
 
 /** Starts the real bot as its own process (`memo-bot serve`, TypeScript through tsx) and waits for /healthz. */
 export async function spawnService(env: Record<string, string>) {
-  const { spawn } = await import("node:child_process");
-  const path = await import("node:path");
-  const { projectRoot } = await import("../src/core/paths.js");
-  const root = projectRoot();
   const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "src", "main.ts"), "serve"], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? "", MEMORY_URL: "memory://", PORT: String(port), ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawnCli(["serve"], { PORT: String(port), ...env });
   let logs = "";
   child.stdout.on("data", (d) => {
     logs += d;
@@ -165,25 +160,26 @@ export async function brokenState(): Promise<StateStore> {
   };
 }
 
-/** Runs the real CLI entry point (TypeScript through tsx) as a user would run `npx memo-bot`. */
+/**
+ * The real CLI entry point (TypeScript through tsx) as a child process, as a user would run `npx memo-bot`:
+ * a bare environment (memory://) plus `env`; `uid` runs it as another user.
+ */
+export function spawnCli(args: string[], env: Record<string, string> = {}, uid?: number) {
+  const root = projectRoot();
+  return spawn(process.execPath, ["--import", "tsx", path.join(root, "src", "main.ts"), ...args], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", MEMORY_URL: "memory://", ...env },
+    ...(uid !== undefined ? { uid, gid: uid } : {}),
+  });
+}
+
+/** Runs the CLI (spawnCli) to the end: its exit code and what it wrote. */
 export async function runCli(
   args: string[],
-  options: { env?: Record<string, string>; input?: string } = {},
+  options: { env?: Record<string, string>; input?: string; uid?: number } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const { spawn } = await import("node:child_process");
-  const path = await import("node:path");
-  const { projectRoot } = await import("../src/core/paths.js");
-  const root = projectRoot();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "src", "main.ts"), ...args], {
-      cwd: root,
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: process.env.HOME ?? "/tmp",
-        MEMORY_URL: "memory://",
-        ...options.env,
-      },
-    });
+    const child = spawnCli(args, options.env, options.uid);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => {

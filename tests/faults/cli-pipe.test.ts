@@ -1,25 +1,15 @@
-import { spawn } from "node:child_process";
-import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { projectRoot } from "../../src/core/paths.js";
-import { waitFor } from "../helpers.js";
+import { spawnCli, waitFor } from "../helpers.js";
 
-const root = projectRoot();
+const _root = projectRoot();
 
 /**
  * Runs the CLI with its stdout read only until the first bytes arrive, then closed — what `| head -1`
  * does — and returns the exit code and everything it wrote on stderr.
  */
 async function runWithClosedStdout(args: string[], input: string) {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "src", "main.ts"), ...args], {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "/tmp",
-      MEMORY_URL: "memory://",
-      RATE_LIMIT_PER_MINUTE: "0",
-    },
-  });
+  const child = spawnCli(args, { RATE_LIMIT_PER_MINUTE: "0" });
   let stderr = "";
   let firstBytes = false;
   child.stderr.on("data", (d) => {

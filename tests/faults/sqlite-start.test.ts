@@ -1,10 +1,9 @@
-import { spawn } from "node:child_process";
 import { chmod, mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { projectRoot } from "../../src/core/paths.js";
 import { createState } from "../../src/core/state/index.js";
+import { runCli } from "../helpers.js";
 
 /**
  * Issue #11, finding 11: a corrupt, non-database, read-only or unopenable SQLite file at start killed
@@ -12,23 +11,7 @@ import { createState } from "../../src/core/state/index.js";
  * a non-zero exit; no stack.
  */
 async function start(file: string, asUser?: number) {
-  const root = projectRoot();
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "src", "main.ts"), "ask", "x"], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? "", MEMORY_URL: `sqlite://${file}` },
-    stdio: ["ignore", "pipe", "pipe"],
-    ...(asUser !== undefined ? { uid: asUser, gid: asUser } : {}),
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => {
-    stdout += d;
-  });
-  child.stderr.on("data", (d) => {
-    stderr += d;
-  });
-  const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
-  return { code, stdout, stderr };
+  return runCli(["ask", "x"], { env: { MEMORY_URL: `sqlite://${file}` }, uid: asUser });
 }
 
 function expectOneLine(
