@@ -322,38 +322,22 @@ describe("evaluation targets", () => {
   // The English and follow-up sets (README, Evaluating retrieval). The English sets' recall is below the
   // issue's targets (0.85 / 0.95): these bounds guard what is reached, they do not claim the targets. A
   // refused question counts as found at no rank (a user sees no sources), so recall includes coverage.
-  it("English questions: every out-of-scope one refused, recall no lower than reached", async () => {
-    const file = path.join(projectRoot(), "tests", "fixtures", "english-questions.jsonl");
+  it.each([
+    // Paraphrases of the English rendering; the paraphrase work was tuned against them.
+    { set: "english", recall1: 0.81, recall3: 0.85, falseRefusals: 4 },
+    // Written before the retrieval changes and not tuned on: a regression guard at what was reached.
+    { set: "english-fresh", recall1: 0.73, recall3: 0.76, falseRefusals: undefined },
+    // Everyday-word paraphrases written before the neighbour bridge and never tuned on.
+    { set: "english-unseen", recall1: 0.42, recall3: 0.42, falseRefusals: undefined },
+  ])("$set questions: every out-of-scope one refused, recall no lower than reached", async (guard) => {
+    const file = path.join(projectRoot(), "tests", "fixtures", `${guard.set}-questions.jsonl`);
     const questions = parseQuestions(await readFile(file, "utf8"));
     const report = evaluate(retriever, questions);
-    expect(report.recall1).toBeGreaterThanOrEqual(0.81);
-    expect(report.recall3).toBeGreaterThanOrEqual(0.85);
+    expect(report.recall1).toBeGreaterThanOrEqual(guard.recall1);
+    expect(report.recall3).toBeGreaterThanOrEqual(guard.recall3);
     expect(report.refused).toBe(report.outOfScope);
-    expect(report.falseRefusals).toBeLessThanOrEqual(4);
-    const en = await englishShare(knowledge, retriever, questions);
-    expect(en.share).toBeGreaterThanOrEqual(0.9);
-  });
-
-  // Written before the retrieval changes and not tuned on: a regression guard at what was reached.
-  it("fresh English questions: every out-of-scope one refused, recall no lower than reached", async () => {
-    const file = path.join(projectRoot(), "tests", "fixtures", "english-fresh-questions.jsonl");
-    const questions = parseQuestions(await readFile(file, "utf8"));
-    const report = evaluate(retriever, questions);
-    expect(report.recall1).toBeGreaterThanOrEqual(0.73);
-    expect(report.recall3).toBeGreaterThanOrEqual(0.76);
-    expect(report.refused).toBe(report.outOfScope);
-    const en = await englishShare(knowledge, retriever, questions);
-    expect(en.share).toBeGreaterThanOrEqual(0.9);
-  });
-
-  // Everyday-word paraphrases written before the neighbour bridge and never tuned on.
-  it("unseen English questions: every out-of-scope one refused, recall no lower than reached", async () => {
-    const file = path.join(projectRoot(), "tests", "fixtures", "english-unseen-questions.jsonl");
-    const questions = parseQuestions(await readFile(file, "utf8"));
-    const report = evaluate(retriever, questions);
-    expect(report.recall1).toBeGreaterThanOrEqual(0.42);
-    expect(report.recall3).toBeGreaterThanOrEqual(0.42);
-    expect(report.refused).toBe(report.outOfScope);
+    if (guard.falseRefusals !== undefined)
+      expect(report.falseRefusals).toBeLessThanOrEqual(guard.falseRefusals);
     const en = await englishShare(knowledge, retriever, questions);
     expect(en.share).toBeGreaterThanOrEqual(0.9);
   });
