@@ -65,6 +65,14 @@ describe("retrieval", () => {
     expect(createRetriever(full, glossary).search("Do widgets spin?", 3).hits[0]?.section.title).toBe(
       "Widgets",
     );
+    // A file's last section is one line long and the next file starts deeper: it introduces nothing.
+    const files = [
+      ...splitSections("# Widgets\nWidgets spin fast.\n", "a.md"),
+      ...splitSections("## Cleaning\nWipe weekly.\n", "b.md"),
+    ];
+    expect(createRetriever(files, glossary).search("Do widgets spin?", 3).hits[0]?.section.title).toBe(
+      "Widgets",
+    );
   });
 
   it("answers mixed questions", () => {

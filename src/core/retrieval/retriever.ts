@@ -91,9 +91,10 @@ export function createRetriever(
   const n = sections.length;
   // A heading whose own text is one line (a subtitle) before its subsections introduces them: it is no
   // answer to quote ("# My Break down LLM Memo" / "*挑战简单解释大语言模型*"), so it is never a hit.
-  const introduces = sections.map(
-    (s, doc) => !s.text.includes("\n") && (sections[doc + 1]?.level ?? 0) > s.level,
-  );
+  const introduces = sections.map((s, doc) => {
+    const next = sections[doc + 1];
+    return !s.text.includes("\n") && next?.source === s.source && next.level > s.level;
+  });
   const docOf = new Map(sections.map((s, doc) => [s.id, doc]));
   // The dictionary bridge serves the terms of sections that have no translation. A translated section is
   // reached in either language through its own two renderings; bridging into it only adds noise. It is
