@@ -228,8 +228,25 @@ export function createBot(services: BotServices, logger: Logger): Bot {
       );
       return opened;
     };
+    // The thread is the bot's from the moment it starts answering, not from when the answer is stored: a
+    // reply posted while the answer streams (or delivered to another replica) is a follow-up, not noise.
+    const joinsThread = (isAsk || kind === "message") && !inbound.isDirect && inbound.platform !== "cli";
+    let remembered = 0;
+    const rememberSent = async () => {
+      const sent = opened?.sent?.() ?? [];
+      const root = place.thread ?? sent[0];
+      if (!joinsThread || !root || sent.length <= remembered) return;
+      const fresh = sent.slice(remembered);
+      remembered = sent.length;
+      await threads.remember(inbound.platform, fresh, { root, channel: place.channel });
+    };
+    const joining = joinsThread && place.thread ? threads.join(threadKey(place), inbound.user) : undefined;
     const reply: ReplySink = {
-      write: (delta) => open().write(delta),
+      write: (delta) => {
+        const written = open().write(delta);
+        if (remembered > 0 || !joinsThread) return written;
+        return Promise.resolve(written).then(rememberSent);
+      },
       end: (meta) => open().end(meta),
       fail: (error, message) => open().fail(error, message),
       sent: () => opened?.sent?.() ?? [],
@@ -292,16 +309,13 @@ export function createBot(services: BotServices, logger: Logger): Bot {
       lastActive = performance.now();
     }
 
-    // 5. The thread is now one the bot is part of, with this person in it; replies to its messages continue it.
-    if (answered && !inbound.isDirect && inbound.platform !== "cli") {
+    // 5. The thread is one the bot is part of, with this person in it; replies to its messages continue it.
+    await joining;
+    if (answered && joinsThread) {
       const conversationRoot = place.thread ?? opened?.sent?.()[0];
-      if (conversationRoot) {
-        const at: Inbound = { ...place, thread: conversationRoot };
-        await threads.join(threadKey(at), inbound.user);
-        const sent = opened?.sent?.() ?? [];
-        if (sent.length > 0)
-          await threads.remember(inbound.platform, sent, { root: conversationRoot, channel: place.channel });
-      }
+      if (conversationRoot && !joining)
+        await threads.join(threadKey({ ...place, thread: conversationRoot }), inbound.user);
+      await rememberSent();
     }
     return failed ? "failed" : "replied";
   };

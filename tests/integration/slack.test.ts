@@ -172,6 +172,28 @@ describe("Slack adapter (real Bolt, fake Slack Web API)", () => {
     expect(second?.messages[1]?.content).toBe("What is RAG?");
   });
 
+  it("a follow-up sent while the first answer is still streaming is answered after it, with that turn", async () => {
+    // The thread is the bot's from the moment it starts answering, not from when the answer is stored:
+    // a reply (or a second replica's delivery) that lands in between is not dropped as "not for the bot".
+    const h = await harness({ llm: { mode: "ok", chunkDelayMs: 100, reply: tokenReply(30) } });
+    await sendSigned(h.url, event(), { secret: SECRET });
+    await waitFor(() => h.slack.of("chat.appendStream").length > 0, "the first answer streaming");
+    const followUp = JSON.parse(fixture("app_mention.json"));
+    followUp.event_id = "Ev-follow-early";
+    followUp.event = {
+      type: "message",
+      channel: "C123ABC456",
+      channel_type: "channel",
+      user: "U061F7AUR",
+      text: "and how is it different from fine-tuning?",
+      ts: "1515449600.000100",
+      thread_ts: "1515449522.000016",
+    };
+    await sendSigned(h.url, JSON.stringify(followUp), { secret: SECRET });
+    await waitFor(() => h.llm?.requests.length === 2, "second LLM request");
+    expect(h.llm?.requests[1]?.messages.map((m) => m.role)).toEqual(["system", "user", "assistant", "user"]);
+  });
+
   it("ignores a thread message in a thread the bot is not in, and messages from bots", async () => {
     const h = await harness();
     const stranger = JSON.parse(fixture("app_mention.json"));
