@@ -30,9 +30,13 @@ function charsWithin(text: string, tokens: number): number {
   return text.length;
 }
 
+/** The limit that cut an answer: MAX_ANSWER_CHARS, or MAX_ANSWER_TOKENS in LLM mode. */
+type Limit = { n: number; unit: "chars" | "tokens" };
 const CUT_NOTICE = {
-  en: (n: number) => `\n\n_(I stopped here: answers are limited to about ${n} characters.)_`,
-  zh: (n: number) => `\n\n_(回答到此为止:回答长度上限约 ${n} 个字符。)_`,
+  en: ({ n, unit }: Limit) =>
+    `\n\n_(I stopped here: answers are limited to about ${n} ${unit === "chars" ? "characters" : "tokens"}.)_`,
+  zh: ({ n, unit }: Limit) =>
+    `\n\n_(回答到此为止:回答长度上限约 ${n} 个${unit === "chars" ? "字符" : " token"}。)_`,
 };
 
 /** The sections an answer cites as `[n]` / `[n, m]`, in order of first citation. */
@@ -130,23 +134,31 @@ export const ask: Command = {
         });
         let text = "";
         let tokens = 0; // estimated (estimateTokens)
-        let cut = false;
+        let cut: Limit | undefined;
         try {
           let step = await stream.next();
           while (!step.done) {
             const delta = step.value;
             // The bot enforces the answer's length itself: characters, and tokens in LLM mode.
             let room = maxChars - text.length;
+            let byTokens = false;
             if (maxTokens !== undefined) {
               const tokenRoom = maxTokens * 1.1 - tokens;
               tokens += estimateTokens(delta);
-              if (tokens > maxTokens * 1.1) room = Math.min(room, charsWithin(delta, tokenRoom));
+              if (tokens > maxTokens * 1.1) {
+                const within = charsWithin(delta, tokenRoom);
+                byTokens = within < room;
+                room = Math.min(room, within);
+              }
             }
             if (delta.length > room) {
               const piece = delta.slice(0, Math.max(0, room));
               text += piece;
               if (piece) await ctx.reply.write(piece);
-              cut = true;
+              cut =
+                byTokens && maxTokens !== undefined
+                  ? { n: maxTokens, unit: "tokens" }
+                  : { n: maxChars, unit: "chars" };
               break;
             }
             text += delta;
@@ -185,7 +197,7 @@ export const ask: Command = {
         // Cut: end the model's stream (the request is aborted) and close the answer with a notice.
         await stream.return(undefined as never).catch(() => {});
         if (config.llm) usage = { promptTokens, completionTokens: Math.ceil(tokens), cachedTokens: 0 };
-        const notice = CUT_NOTICE[ctx.lang](maxChars);
+        const notice = CUT_NOTICE[ctx.lang](cut ?? { n: maxChars, unit: "chars" });
         await ctx.reply.write(notice);
         const sources = citedSources(ctx, text);
         const shown = `${text}${notice}`;

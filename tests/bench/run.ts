@@ -346,6 +346,11 @@ async function slackBurst(stack: Stack): Promise<number[]> {
         .join(" "),
     );
   await allAnswered(stack, "the Slack burst's answers");
+  if (process.env.BENCH_CALLS) {
+    const c: Record<string, number> = {};
+    for (const x of stack.slack.calls) c[x.method] = (c[x.method] ?? 0) + 1;
+    console.log("calls", JSON.stringify(c));
+  }
   return slack;
 }
 

@@ -159,7 +159,8 @@ describe("LLM answers through the real openai SDK against a fake server", () => 
     expect(r.failure).toBeUndefined();
     expect(fake.requests.at(-1)).toMatchObject({ max_tokens: 100 });
     const [answer = "", notice = ""] = r.text.split("\n\n_(");
-    expect(notice).toMatch(/stopped here/);
+    // The notice names the limit that cut it: tokens here, not characters.
+    expect(notice).toMatch(/stopped here: answers are limited to about 100 tokens/);
     // Cut on an estimate of the tokens (it errs towards letting an answer run): near the cap, far from
     // the 2,000 pieces (~4,000 tokens) sent.
     expect(countTokens(answer)).toBeGreaterThan(80);
