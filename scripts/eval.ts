@@ -12,16 +12,10 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { loadConfig } from "../src/config.js";
 import { createOfflineAnswerer } from "../src/core/answer/offline.js";
-import {
-  createKnowledge,
-  type Knowledge,
-  loadKnowledge as loadKnowledgeDir,
-} from "../src/core/knowledge/load.js";
+import { createKnowledge, type Knowledge } from "../src/core/knowledge/load.js";
 import { detectLang } from "../src/core/lang.js";
 import { projectRoot as root } from "../src/core/paths.js";
-import { loadDictionary } from "../src/core/retrieval/dictionary.js";
-import { loadGlossary } from "../src/core/retrieval/glossary.js";
-import { loadWordVectors } from "../src/core/retrieval/neighbours.js";
+import { loadRetrieval } from "../src/core/retrieval/load.js";
 import { createRetriever, type PastTurn, type Retriever } from "../src/core/retrieval/retriever.js";
 
 export interface EvalQuestion {
@@ -144,15 +138,10 @@ export function defaultSets(): { name: string; file: string }[] {
 
 async function run() {
   const config = loadConfig(process.env);
-  const [knowledge, glossary, dictionary, vectors] = await Promise.all([
-    loadKnowledgeDir(config.knowledgeDir),
-    loadGlossary(config.glossaryPath),
-    loadDictionary(),
-    process.env.EVAL_NO_NEIGHBOURS ? undefined : loadWordVectors(),
-  ]);
-  if (!dictionary) console.log("note: no dictionary (npm run build makes it); the bridge is off");
-  if (!vectors) console.log("note: no word vectors (npm run build makes them); the neighbour bridge is off");
-  const retriever = createRetriever(knowledge.sections, glossary, { dictionary, vectors });
+  const { knowledge, glossary, dictionary, retriever } = await loadRetrieval(config, {
+    vectors: !process.env.EVAL_NO_NEIGHBOURS,
+    onMissing: (message) => console.log(`note: ${message}`),
+  });
   const sets = process.argv[2]
     ? [{ name: path.basename(process.argv[2]), file: path.resolve(process.argv[2]) }]
     : defaultSets();

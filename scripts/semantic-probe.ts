@@ -13,11 +13,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { loadConfig } from "../src/config.js";
-import { loadKnowledge } from "../src/core/knowledge/load.js";
-import { loadDictionary } from "../src/core/retrieval/dictionary.js";
-import { loadGlossary } from "../src/core/retrieval/glossary.js";
-import { loadWordVectors } from "../src/core/retrieval/neighbours.js";
-import { createRetriever } from "../src/core/retrieval/retriever.js";
+import { loadRetrieval } from "../src/core/retrieval/load.js";
 import { defaultSets, parseQuestions } from "./eval.js";
 import { createSemantic, type SemanticMatch } from "./semantic-signal.js";
 
@@ -30,14 +26,8 @@ const SIGNALS = [
 
 async function main() {
   const config = loadConfig(process.env);
-  const [knowledge, glossary, dictionary, vectors] = await Promise.all([
-    loadKnowledge(config.knowledgeDir),
-    loadGlossary(config.glossaryPath),
-    loadDictionary(),
-    loadWordVectors(),
-  ]);
+  const { knowledge, vectors, retriever } = await loadRetrieval(config);
   if (!vectors) throw new Error("no word vectors: run npm run build");
-  const retriever = createRetriever(knowledge.sections, glossary, { dictionary, vectors });
   const semantic = createSemantic(knowledge.sections, vectors);
   const docOf = new Map(knowledge.sections.map((s, doc) => [s.id, doc]));
   const points: { group: Group; question: string; values: number[] }[] = [];

@@ -5,15 +5,12 @@ import { createOfflineAnswerer } from "./core/answer/offline.js";
 import { type Bot, createBot } from "./core/bot.js";
 import { createOpenReplies } from "./core/conversation/open-replies.js";
 import { createThreads } from "./core/conversation/threads.js";
-import { type Knowledge, loadKnowledge } from "./core/knowledge/load.js";
+import type { Knowledge } from "./core/knowledge/load.js";
 import { createLimits } from "./core/limits.js";
 import type { Logger } from "./core/log.js";
 import { createConversationMemory } from "./core/memory/conversations.js";
 import { createMetrics, type Metrics } from "./core/metrics.js";
-import { loadDictionary } from "./core/retrieval/dictionary.js";
-import { loadGlossary } from "./core/retrieval/glossary.js";
-import { loadWordVectors } from "./core/retrieval/neighbours.js";
-import { createRetriever } from "./core/retrieval/retriever.js";
+import { loadRetrieval } from "./core/retrieval/load.js";
 import { createState, type GuardedState, guardState, type StateStore } from "./core/state/index.js";
 
 export interface App {
@@ -35,16 +32,9 @@ export interface AppOverrides {
 
 /** Builds the whole bot from config: knowledge, retrieval, answerer, memory, limits, commands. */
 export async function createApp(config: Config, logger: Logger, overrides: AppOverrides = {}): Promise<App> {
-  const [knowledge, glossary, dictionary, vectors] = await Promise.all([
-    loadKnowledge(config.knowledgeDir),
-    loadGlossary(config.glossaryPath),
-    loadDictionary(),
-    loadWordVectors(),
-  ]);
-  if (!dictionary) logger.warn("no CC-CEDICT word list (npm run build makes it): retrieval runs without it");
-  if (!vectors)
-    logger.warn("no English word vectors (npm run build makes them): retrieval runs without them");
-  const retriever = createRetriever(knowledge.sections, glossary, { dictionary, vectors });
+  const { knowledge, retriever } = await loadRetrieval(config, {
+    onMissing: (message) => logger.warn(message),
+  });
   // The bridges are built on the first search: do it now, not inside the first burst of questions.
   retriever.search("What is a large language model? 什么是大语言模型?");
   const metrics = overrides.metrics ?? createMetrics();

@@ -1,23 +1,17 @@
 import path from "node:path";
-import { createKnowledge, loadKnowledge } from "../src/core/knowledge/load.js";
+import { createKnowledge } from "../src/core/knowledge/load.js";
 import type { Section } from "../src/core/knowledge/sections.js";
 import { projectRoot } from "../src/core/paths.js";
-import { loadDictionary } from "../src/core/retrieval/dictionary.js";
-import { loadGlossary } from "../src/core/retrieval/glossary.js";
-import { DIMENSIONS, loadWordVectors } from "../src/core/retrieval/neighbours.js";
-import { createRetriever } from "../src/core/retrieval/retriever.js";
+import { loadRetrieval } from "../src/core/retrieval/load.js";
+import { DIMENSIONS } from "../src/core/retrieval/neighbours.js";
 
 /** The memo's retrieval as the bot runs it (app.ts): the knowledge, the glossary and both bridges. */
 export async function memoRetrieval() {
   const root = projectRoot();
-  const [knowledge, glossary, dictionary, vectors] = await Promise.all([
-    loadKnowledge(path.join(root, "config", "knowledge")),
-    loadGlossary(path.join(root, "config", "glossary.json")),
-    loadDictionary(),
-    loadWordVectors(),
-  ]);
-  const retriever = createRetriever(knowledge.sections, glossary, { dictionary, vectors });
-  return { knowledge, glossary, dictionary, vectors, retriever };
+  return loadRetrieval({
+    knowledgeDir: path.join(root, "config", "knowledge"),
+    glossaryPath: path.join(root, "config", "glossary.json"),
+  });
 }
 
 /** A level-2 section of a one-file test knowledge. */
