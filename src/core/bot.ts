@@ -341,7 +341,10 @@ export function createBot(services: BotServices, logger: Logger): Bot {
   const feedback: Bot["feedback"] = async (inbound, vote, answerRef) => {
     const log = logger.child({ platform: inbound.platform, workspace: inbound.workspace });
     if (!isAllowed(services, inbound)) return "not_allowed";
-    if (!(await firstDelivery({ ...inbound, kind: "action" }, log))) return "duplicate";
+    if (!(await firstDelivery({ ...inbound, kind: "action" }, log))) {
+      log.info({ id: inbound.id, kind: "action" }, "duplicate delivery ignored");
+      return "duplicate";
+    }
     log.info({ feedback: vote, answer: answerRef }, "answer feedback");
     const key = `feedback:${inbound.platform}:${answerRef}:${inbound.user}`;
     // A 👎 goes into the owner's gaps report with the answer it is about, once per person and answer.

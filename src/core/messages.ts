@@ -62,3 +62,10 @@ export function userMessage(error: BotError, lang: Lang, correlationId: string):
   const text = MESSAGES[lang][error.code](error);
   return `${text} (ref: ${correlationId})`;
 }
+
+/** What the person who clicked 👍/👎 is told (privately): thanks, or that the bot is not enabled for them. */
+export function feedbackReply(outcome: "recorded" | "duplicate" | "not_allowed"): string {
+  return outcome === "not_allowed"
+    ? "This bot isn't enabled for you or this channel."
+    : "Thanks for the feedback!";
+}

@@ -119,8 +119,10 @@ export async function recordAnswer(
   };
   try {
     await state.append(questionsKey(dayOf(at)), question, { maxItems: MAX_PER_DAY, ttlMs });
-    for (const ref of entry.refs.slice(0, MAX_REFS))
-      await state.set(answerKey(entry.platform, entry.channel, ref), answer, ttlMs);
+    // The first messages and the last (where the vote buttons are) name the answer.
+    const { refs } = entry;
+    const named = refs.length <= MAX_REFS ? refs : [...refs.slice(0, MAX_REFS - 1), ...refs.slice(-1)];
+    for (const ref of named) await state.set(answerKey(entry.platform, entry.channel, ref), answer, ttlMs);
   } catch (err) {
     logger.warn({ err }, "could not record the question for the report");
   }

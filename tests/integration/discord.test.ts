@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createDiscordAdapter, type DiscordAdapter } from "../../src/adapters/discord/adapter.js";
 import { splitMessage } from "../../src/adapters/discord/format.js";
+import { buildReport } from "../../src/core/report.js";
 import {
   BOT_ID,
   CHANNEL_ID,
@@ -263,7 +264,7 @@ describe("Discord: suggested next questions", () => {
     h.discord.dispatch("MESSAGE_CREATE", question);
     await waitFor(() => finished(h.discord), "answer");
     const answer = botMessages(h.discord).at(-1);
-    const offered = buttonsOf(answer);
+    const offered = buttonsOf(answer).filter((b) => b.custom_id.startsWith("memo_suggest:"));
     expect(offered.length).toBeGreaterThan(0);
     expect(offered.length).toBeLessThanOrEqual(3);
     expect(offered[0]).toMatchObject({
@@ -291,7 +292,9 @@ describe("Discord: suggested next questions", () => {
     );
     expect(history.map((t) => t.question)).toEqual(["What is RAG?", "What is an agent?"]);
     // Its own suggestions leave out what the conversation covered.
-    const next = buttonsOf(followUp).map((b) => b.label);
+    const next = buttonsOf(followUp)
+      .filter((b) => b.custom_id.startsWith("memo_suggest:"))
+      .map((b) => b.label);
     expect(next.length).toBeGreaterThan(0);
     expect(next).not.toContain("What is RAG?");
     expect(next).not.toContain("What is an agent?");
@@ -326,6 +329,61 @@ describe("Discord: suggested next questions", () => {
       "the allowed click's answer",
     );
     expect(answered.body?.flags ?? 0).toBe(0);
+  });
+});
+
+describe("Discord: 👍/👎 under an answer", () => {
+  const OTHER_USER = "900000000000000032";
+  const buttonsOf = (call: { body?: Record<string, unknown> | undefined } | undefined) =>
+    ((call?.body?.components ?? []) as { components: { custom_id: string }[] }[]).flatMap(
+      (row) => row.components,
+    );
+  const privateNote = (d: FakeDiscord) =>
+    d.of("PATCH", /^\/webhooks\/\d+\/[^/]+\/messages\/@original$/).map((c) => String(c.body?.content));
+
+  it("a 👎 is answered privately and puts the answer in the gaps report, once per interaction", async () => {
+    const h = await harness();
+    h.discord.dispatch("MESSAGE_CREATE", h.discord.message(`<@${BOT_ID}> What is RAG?`));
+    await waitFor(() => finished(h.discord), "answer");
+    const answer = botMessages(h.discord).at(-1);
+    const ids = buttonsOf(answer).map((b) => b.custom_id);
+    // The suggested questions first, then the vote.
+    expect(ids.slice(-2)).toEqual(["memo_feedback:up", "memo_feedback:down"]);
+    expect(ids[0]).toMatch(/^memo_suggest:/);
+
+    const click = h.discord.button("memo_feedback:down", String(answer?.messageId), OTHER_USER);
+    h.discord.dispatch("INTERACTION_CREATE", click);
+    await waitFor(() => privateNote(h.discord).length > 0, "the private thanks");
+    expect(h.discord.of("POST", new RegExp(`^/interactions/${click.id}/`))[0]?.body).toMatchObject({
+      type: 5,
+      data: { flags: 64 },
+    });
+    expect(privateNote(h.discord)).toEqual(["Thanks for the feedback!"]);
+    const report = await buildReport(h.app.state, h.app.config, { days: 1 });
+    expect(report.disliked.map((d) => d.question)).toEqual(["What is RAG?"]);
+
+    // Delivered again: recorded once, no message in the channel.
+    h.discord.dispatch("INTERACTION_CREATE", click);
+    await waitFor(
+      () => h.app.log.lines().some((l) => l.msg === "duplicate delivery ignored" && l.id === click.id),
+      "the duplicate seen",
+    );
+    expect((await buildReport(h.app.state, h.app.config, { days: 1 })).disliked[0]?.votes).toBe(1);
+    expect(botMessages(h.discord)).toHaveLength(1);
+  });
+
+  it("a vote from someone the allowlist leaves out is refused privately and not recorded", async () => {
+    const h = await harness({ env: { ALLOWED_USERS: USER_ID } });
+    h.discord.dispatch("MESSAGE_CREATE", h.discord.message(`<@${BOT_ID}> What is RAG?`));
+    await waitFor(() => finished(h.discord), "answer");
+    const answer = botMessages(h.discord).at(-1);
+    h.discord.dispatch(
+      "INTERACTION_CREATE",
+      h.discord.button("memo_feedback:down", String(answer?.messageId), OTHER_USER),
+    );
+    await waitFor(() => privateNote(h.discord).length > 0, "the refusal");
+    expect(privateNote(h.discord)).toEqual(["This bot isn't enabled for you or this channel."]);
+    expect((await buildReport(h.app.state, h.app.config, { days: 1 })).disliked).toEqual([]);
   });
 });
 

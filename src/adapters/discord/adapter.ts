@@ -12,9 +12,10 @@ import {
 import type { Config } from "../../config.js";
 import type { Bot } from "../../core/bot.js";
 import type { Logger } from "../../core/log.js";
+import { feedbackReply } from "../../core/messages.js";
 import type { Inbound, OpenReply, ReplySink, Transport } from "../../core/types.js";
 import { watchDiscordConnection } from "./connection.js";
-import { SUGGEST_PREFIX } from "./format.js";
+import { FEEDBACK_PREFIX, SUGGEST_PREFIX } from "./format.js";
 import { type Components, createDiscordReply, type DiscordTarget } from "./reply.js";
 
 type DiscordConfig = NonNullable<Config["discord"]>;
@@ -280,10 +281,37 @@ export function createDiscordAdapter(
     });
   };
 
+  /**
+   * 👍/👎 under an answer: recorded by the core (allowlists, once per interaction) against the message the
+   * button is on; the person who clicked is told privately.
+   */
+  const onFeedback = async (interaction: ButtonInteraction) => {
+    const receivedAt = performance.now();
+    // A redelivered interaction cannot be acknowledged twice: the core then drops it as a duplicate.
+    const acked = await interaction.deferReply({ flags: MessageFlags.Ephemeral }).then(
+      () => true,
+      (err: unknown) => {
+        log.debug({ err }, "could not defer the vote");
+        return false;
+      },
+    );
+    const vote = interaction.customId === `${FEEDBACK_PREFIX}up` ? "up" : "down";
+    const inbound: Inbound = { ...interactionInbound(interaction, "action", receivedAt), text: "" };
+    const outcome = await bot.feedback(inbound, vote, interaction.message.id);
+    if (acked)
+      await interaction
+        .editReply({ content: feedbackReply(outcome), allowedMentions: NO_MENTIONS })
+        .catch((err: unknown) => log.warn({ err }, "could not answer the vote"));
+  };
+
   client.on(Events.MessageCreate, (message) => {
     onMessage(message).catch((err) => log.error({ err }, "Discord message handling failed"));
   });
   client.on(Events.InteractionCreate, (interaction: Interaction) => {
+    if (interaction.isButton() && interaction.customId.startsWith(FEEDBACK_PREFIX)) {
+      onFeedback(interaction).catch((err) => log.error({ err }, "Discord vote handling failed"));
+      return;
+    }
     if (interaction.isButton() && interaction.customId.startsWith(SUGGEST_PREFIX)) {
       onSuggestion(interaction).catch((err) => log.error({ err }, "Discord button handling failed"));
       return;

@@ -59,6 +59,19 @@ export function sourcesLine(sources: SourceRef[]): string {
     : `-# Sources (My Break down LLM Memo): ${sources.map((s) => `[${s.n}] ${s.title}`).join(" · ")}`;
 }
 
+/** A 👍/👎 button's custom id: this prefix, then "up" or "down". The answer is the message it is on. */
+export const FEEDBACK_PREFIX = "memo_feedback:";
+
+/** The 👍/👎 buttons under an answer: a 👎 puts the answer in the owner's gaps report (`report`). */
+export function feedbackComponents(): ActionRowBuilder<ButtonBuilder>[] {
+  const vote = (which: "up" | "down", emoji: string) =>
+    new ButtonBuilder()
+      .setStyle(ButtonStyle.Secondary)
+      .setEmoji(emoji)
+      .setCustomId(`${FEEDBACK_PREFIX}${which}`);
+  return [new ActionRowBuilder<ButtonBuilder>().addComponents(vote("up", "👍"), vote("down", "👎"))];
+}
+
 /** A suggestion button's custom id: this prefix, then the question (at most 80 characters: ids hold 100). */
 export const SUGGEST_PREFIX = "memo_suggest:";
 /** A button's label holds 80 characters. */

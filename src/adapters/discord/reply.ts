@@ -2,7 +2,13 @@ import { neutralize, safeStable } from "../../core/conversation/render.js";
 import type { Logger } from "../../core/log.js";
 import type { ReplyMeta, ReplySink } from "../../core/types.js";
 import { createThrottle } from "../shared/throttle.js";
-import { MESSAGE_LIMIT, sourcesLine, splitMessage, suggestionComponents } from "./format.js";
+import {
+  feedbackComponents,
+  MESSAGE_LIMIT,
+  sourcesLine,
+  splitMessage,
+  suggestionComponents,
+} from "./format.js";
 
 /** Message components (buttons) sent with a message, as the API takes them. */
 export type Components = ReturnType<typeof suggestionComponents>;
@@ -34,7 +40,7 @@ export function createDiscordReply(
   let ended = false;
   const withHeader = (body: string) => (options.header ? `${options.header}\n\n${body}` : body);
 
-  /** Shows `parts`; the last one carries `components` (the suggestion buttons, once the answer is done). */
+  /** Shows `parts`; the last one carries `components` (suggestions and 👍/👎, once the answer is done). */
   const sync = async (parts: string[], components?: Components) => {
     for (let i = 0; i < parts.length; i++) {
       const part = parts[i] || "…";
@@ -85,7 +91,11 @@ export function createDiscordReply(
       ]
         .filter(Boolean)
         .join("\n");
-      const buttons = meta.kind === "answer" ? suggestionComponents(meta.suggestions ?? []) : [];
+      // An answer ends with its suggested next questions, then 👍/👎.
+      const buttons =
+        meta.kind === "answer"
+          ? [...suggestionComponents(meta.suggestions ?? []), ...feedbackComponents()]
+          : [];
       await sync(splitMessage(withHeader(footer ? `${body}\n\n${footer}` : body)), buttons);
     },
     async fail(_error, message) {

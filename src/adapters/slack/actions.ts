@@ -2,6 +2,7 @@ import type { App } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import type { Bot } from "../../core/bot.js";
 import type { Logger } from "../../core/log.js";
+import { feedbackReply } from "../../core/messages.js";
 import type { Inbound, ReplySink, Transport } from "../../core/types.js";
 import { VOTE } from "./format.js";
 
@@ -97,10 +98,7 @@ export function registerActions(app: App, deps: ActionDeps): void {
     await respond({
       response_type: "ephemeral",
       replace_original: false,
-      text:
-        recorded === "not_allowed"
-          ? "This bot isn't enabled for you or this channel."
-          : "Thanks for the feedback!",
+      text: feedbackReply(recorded),
     }).catch(() => {});
   });
 
