@@ -12,7 +12,7 @@ import {
   USER_ID,
   user,
 } from "../fakes/discord-server.js";
-import { type FakeOpenAI, startFakeOpenAI } from "../fakes/openai-server.js";
+import { type FakeBehaviour, type FakeOpenAI, startFakeOpenAI, tokenReply } from "../fakes/openai-server.js";
 import { testApp, waitFor } from "../helpers.js";
 
 interface Harness {
@@ -31,9 +31,11 @@ afterEach(async () => {
   }
 });
 
-async function harness(opts: { llm?: boolean; env?: Record<string, string> } = {}): Promise<Harness> {
+async function harness(
+  opts: { llm?: boolean | Partial<FakeBehaviour>; env?: Record<string, string> } = {},
+): Promise<Harness> {
   const discord = await startFakeDiscord();
-  const llm = opts.llm ? await startFakeOpenAI() : undefined;
+  const llm = opts.llm ? await startFakeOpenAI(opts.llm === true ? undefined : opts.llm) : undefined;
   const app = await testApp({
     DISCORD_TOKEN: "MTAwMDAwMDAwMDAwMDAwMDAx.Gabcde.fake-token-for-tests-only-0000000",
     DISCORD_APPLICATION_ID: "900000000000000002",
@@ -132,6 +134,29 @@ describe("Discord adapter (real discord.js, fake REST + gateway)", () => {
     const second = h.llm?.requests[1];
     expect(second?.messages.map((m) => m.role)).toEqual(["system", "user", "assistant", "user"]);
     expect(second?.messages[1]?.content).toBe("What is RAG?");
+  });
+
+  it("a reply to the bot's first message while the answer still streams is a follow-up, answered after it", async () => {
+    // The bot's messages are mapped to their conversation as soon as they are posted, not when the answer
+    // is stored: a quick reply is not dropped as "not for the bot".
+    const h = await harness({ llm: { mode: "ok", chunkDelayMs: 100, reply: tokenReply(30) } });
+    h.discord.dispatch("MESSAGE_CREATE", h.discord.message(`<@${BOT_ID}> What is RAG?`));
+    const answerId = await waitFor(() => firstBotMessageId(h.discord), "the answer's first message");
+    // Someone reads the first words and replies (the answer goes on for ~3 s, edited once a second).
+    await waitFor(
+      () => h.discord.of("PATCH", new RegExp(`^/channels/\\d+/messages/${answerId}$`)).length > 0,
+      "the answer's first edit",
+    );
+    expect(finished(h.discord)).toBe(false);
+    h.discord.dispatch(
+      "MESSAGE_CREATE",
+      h.discord.message("and how is that different from fine-tuning?", {
+        message_reference: { message_id: answerId, channel_id: CHANNEL_ID, guild_id: GUILD_ID },
+        type: 19,
+      }),
+    );
+    await waitFor(() => h.llm?.requests.length === 2, "second LLM request", 15_000);
+    expect(h.llm?.requests[1]?.messages.map((m) => m.role)).toEqual(["system", "user", "assistant", "user"]);
   });
 
   it("/ask is deferred at once, then the original response is edited with the answer", async () => {
