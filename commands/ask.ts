@@ -132,7 +132,10 @@ export const ask: Command = {
               ctx.services.metrics.coreOverhead.observe((performance.now() - receivedAt) / 1000);
           },
         });
-        let text = "";
+        // What was shown, as its pieces: a string grown by `+=` is a rope of one node per piece, all alive
+        // (and copied by every scavenge) until the answer ends, in each of a few hundred parallel answers.
+        const pieces: string[] = [];
+        let length = 0;
         let tokens = 0; // estimated (estimateTokens)
         let cut: Limit | undefined;
         try {
@@ -140,7 +143,7 @@ export const ask: Command = {
           while (!step.done) {
             const delta = step.value;
             // The bot enforces the answer's length itself: characters, and tokens in LLM mode.
-            let room = maxChars - text.length;
+            let room = maxChars - length;
             let byTokens = false;
             if (maxTokens !== undefined) {
               const tokenRoom = maxTokens * 1.1 - tokens;
@@ -153,7 +156,8 @@ export const ask: Command = {
             }
             if (delta.length > room) {
               const piece = delta.slice(0, Math.max(0, room));
-              text += piece;
+              pieces.push(piece);
+              length += piece.length;
               if (piece) await ctx.reply.write(piece);
               cut =
                 byTokens && maxTokens !== undefined
@@ -161,7 +165,8 @@ export const ask: Command = {
                   : { n: maxChars, unit: "chars" };
               break;
             }
-            text += delta;
+            pieces.push(delta);
+            length += delta.length;
             await ctx.reply.write(delta);
             step = await stream.next();
           }
@@ -199,6 +204,7 @@ export const ask: Command = {
         if (config.llm) usage = { promptTokens, completionTokens: Math.ceil(tokens), cachedTokens: 0 };
         const notice = CUT_NOTICE[ctx.lang](cut ?? { n: maxChars, unit: "chars" });
         await ctx.reply.write(notice);
+        const text = pieces.join("");
         const sources = citedSources(ctx, text);
         const shown = `${text}${notice}`;
         await ctx.reply.end({

@@ -110,7 +110,8 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
       );
       // The not-covered marker is taken out first, then citations are checked on what remains.
       const marker = createMarkerFilter();
-      let text = "";
+      // The answer's pieces, joined at the end (not a rope of one node per piece, alive all answer long).
+      const parts: string[] = [];
       let usage: Usage | undefined;
       let completed = false;
       try {
@@ -183,7 +184,7 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
             }
             events.length = 0;
             if (shown) {
-              text += shown;
+              parts.push(shown);
               yield shown;
             }
           }
@@ -204,7 +205,7 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
         completed = true;
         const rest = filter.push(marker.flush()) + filter.flush();
         if (rest) {
-          text += rest;
+          parts.push(rest);
           yield rest;
         }
       } finally {
@@ -222,7 +223,7 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
             return section ? [{ id: section.id, title: section.title, n }] : [];
           })
         : [];
-      return { text: text.trim(), sources, covered, mode: "llm", usage };
+      return { text: parts.join("").trim(), sources, covered, mode: "llm", usage };
     },
   };
 }
