@@ -310,12 +310,13 @@ export function createBot(services: BotServices, logger: Logger): Bot {
     }
 
     // 5. The thread is one the bot is part of, with this person in it; replies to its messages continue it.
+    // Every message the reply sent is mapped, a failed answer's too (a reply to it may ask again).
     await joining;
-    if (answered && joinsThread) {
+    await rememberSent();
+    if (answered && joinsThread && !joining) {
       const conversationRoot = place.thread ?? opened?.sent?.()[0];
-      if (conversationRoot && !joining)
+      if (conversationRoot)
         await threads.join(threadKey({ ...place, thread: conversationRoot }), inbound.user);
-      await rememberSent();
     }
     return failed ? "failed" : "replied";
   };

@@ -249,6 +249,21 @@ describe("Discord adapter (real discord.js, fake REST + gateway)", () => {
     expect(lastContent(h.discord)).toMatch(
       /^⚠️ The language model provider is rate-limiting us right now\. Please try again in 9 seconds\. \(ref: [0-9a-f]{8}\)$/,
     );
+    // Replying to the error asks again, in the same conversation.
+    h.llm?.behave({ mode: "ok" });
+    const errorId = await waitFor(() => firstBotMessageId(h.discord), "the error's message id");
+    await waitFor(() => h.app.state.get(`botmsg:discord:${errorId}`), "the error mapped to its conversation");
+    h.discord.dispatch(
+      "MESSAGE_CREATE",
+      h.discord.message("try again please: what is RAG?", {
+        message_reference: { message_id: errorId, channel_id: CHANNEL_ID, guild_id: GUILD_ID },
+        type: 19,
+      }),
+    );
+    await waitFor(
+      () => h.discord.calls.some((c) => String(c.body?.content ?? "").includes("Sources")),
+      "the answer",
+    );
   });
 
   it("respects the guild and channel allowlists; a set allowlist covers DMs unless it lists dm", async () => {
