@@ -36,7 +36,12 @@ export function createDiscordReply(
 ): ReplySink & { sent(): string[] } {
   const ids: string[] = [];
   const shown: string[] = [];
-  let text = "";
+  // The answer so far, as its pieces, joined when read (not grown with `+=`: a rope node per piece).
+  let pieces: string[] = [];
+  const textSoFar = () => {
+    if (pieces.length > 1) pieces = [pieces.join("")];
+    return pieces[0] ?? "";
+  };
   let ended = false;
   const withHeader = (body: string) => (options.header ? `${options.header}\n\n${body}` : body);
 
@@ -59,7 +64,7 @@ export function createDiscordReply(
   };
 
   const throttle = createThrottle(
-    () => (ended ? Promise.resolve() : sync(splitMessage(withHeader(safeStable("discord", text))))),
+    () => (ended ? Promise.resolve() : sync(splitMessage(withHeader(safeStable("discord", textSoFar()))))),
     options.editIntervalMs,
     (e) => options.logger.warn({ err: e }, "Discord streaming edit failed"),
   );
@@ -69,7 +74,7 @@ export function createDiscordReply(
     sent: () => [...ids],
     write(delta) {
       if (!delta) return;
-      text += delta;
+      pieces.push(delta);
       // The first send waits one turn of the event loop: an answer that is already complete (offline
       // answers) is then sent once, with its sources, instead of sent and edited.
       if (ids.length === 0 && !scheduled) {
@@ -82,7 +87,7 @@ export function createDiscordReply(
     async end(meta: ReplyMeta) {
       ended = true;
       await throttle.settle();
-      const body = neutralize("discord", (meta.text || text).trim());
+      const body = neutralize("discord", (meta.text || textSoFar()).trim());
       const footer = [
         sourcesLine(meta.sources),
         meta.kind === "answer" && meta.forgettable
@@ -102,7 +107,7 @@ export function createDiscordReply(
       ended = true;
       await throttle.settle();
       const notice = neutralize("discord", `⚠️ ${message}`);
-      const body = neutralize("discord", text.trim());
+      const body = neutralize("discord", textSoFar().trim());
       const parts = splitMessage(withHeader(body ? `${body}\n\n${notice}` : notice), MESSAGE_LIMIT);
       // Parts already shown stay; the last one ends with the notice.
       await sync(parts);

@@ -69,7 +69,13 @@ export function createSlackReply(
   const sentIds: string[] = [];
   /** begin()'s work; the LLM request does not wait for it, but every later Slack call does. */
   let began: Promise<void> = Promise.resolve();
-  let text = "";
+  // The answer so far, as its pieces: joined when it is read (at most once a flush), not grown with `+=`,
+  // which would keep a rope node per piece alive in each of a few hundred streaming answers.
+  let pieces: string[] = [];
+  const textSoFar = () => {
+    if (pieces.length > 1) pieces = [pieces.join("")];
+    return pieces[0] ?? "";
+  };
   let streamer: ChatStreamer | undefined; // native: the SDK's stream of this answer
   // native: the safe text handed to the streamer. It sends each piece at once (buffer_size 1), and keeps a
   // piece Slack did not take to send with the next call: nothing is lost or sent twice, and no call
@@ -85,6 +91,7 @@ export function createSlackReply(
 
   /** The safe text to show while streaming: the header, then what is stable so far, one message's worth. */
   const live = () => {
+    const text = textSoFar();
     const body = withHeader(safeStable("slack", text.trim() ? text.replace(/^\s+/, "") : ""));
     return body.length > MARKDOWN_LIMIT ? `${body.slice(0, MARKDOWN_LIMIT - 1)}…` : body;
   };
@@ -268,13 +275,13 @@ export function createSlackReply(
     },
     write(delta) {
       if (!delta) return;
-      text += delta;
+      pieces.push(delta);
       throttle.poke();
     },
     async end(meta: ReplyMeta) {
       await throttle.settle();
       await began.catch(() => {});
-      const body = neutralize("slack", (meta.text || text).trim());
+      const body = neutralize("slack", (meta.text || textSoFar()).trim());
       try {
         if (mode === "native" && !streaming && body) await startNative(withHeader(body));
         await finish(withHeader(body || " "), meta);
@@ -286,7 +293,7 @@ export function createSlackReply(
       await throttle.settle();
       await began.catch(() => {});
       const notice = neutralize("slack", `:warning: ${message}`);
-      const shown = neutralize("slack", text.trim());
+      const shown = neutralize("slack", textSoFar().trim());
       await finish(withHeader(shown ? `${shown}\n\n${notice}` : notice), undefined).catch(
         async (err: unknown) => {
           logger.warn({ err }, "could not end the answer with the error; posting it instead");
