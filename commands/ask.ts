@@ -114,6 +114,9 @@ export const ask: Command = {
     const signal = AbortSignal.any([ctx.signal, deadline.signal]);
     const maxChars = config.maxAnswerChars;
     const maxTokens = config.llm?.maxAnswerTokens;
+    const charLimit: Limit = { n: maxChars, unit: "chars" };
+    const tokenLimit: Limit | undefined =
+      maxTokens === undefined ? undefined : { n: maxTokens, unit: "tokens" };
     let answered: { text: string; sources: SourceRef[]; covered: boolean } | undefined;
     try {
       await memory.withConversation(ctx.conversation, async (history) => {
@@ -159,10 +162,7 @@ export const ask: Command = {
               pieces.push(piece);
               length += piece.length;
               if (piece) await ctx.reply.write(piece);
-              cut =
-                byTokens && maxTokens !== undefined
-                  ? { n: maxTokens, unit: "tokens" }
-                  : { n: maxChars, unit: "chars" };
+              cut = (byTokens && tokenLimit) || charLimit;
               break;
             }
             pieces.push(delta);
@@ -202,7 +202,7 @@ export const ask: Command = {
         // Cut: end the model's stream (the request is aborted) and close the answer with a notice.
         await stream.return(undefined as never).catch(() => {});
         if (config.llm) usage = { promptTokens, completionTokens: Math.ceil(tokens), cachedTokens: 0 };
-        const notice = CUT_NOTICE[ctx.lang](cut ?? { n: maxChars, unit: "chars" });
+        const notice = CUT_NOTICE[ctx.lang](cut ?? charLimit);
         await ctx.reply.write(notice);
         const text = pieces.join("");
         const sources = citedSources(ctx, text);

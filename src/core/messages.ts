@@ -12,6 +12,8 @@ const retryIn = (e: BotError, lang: Lang) =>
       ? `请 ${e.retryAfterSeconds} 秒后再试。`
       : `Please try again in ${e.retryAfterSeconds} seconds.`;
 
+const NOT_ALLOWED = "This bot isn't enabled for you or this channel.";
+
 const MESSAGES: Record<Lang, Record<BotError["code"], Render>> = {
   en: {
     config_invalid: () => "The bot is misconfigured. Ask its admin to check the logs.",
@@ -30,7 +32,7 @@ const MESSAGES: Record<Lang, Record<BotError["code"], Render>> = {
       "The answer was cut off before it finished, so I discarded it. Please ask again.",
     user_rate_limited: (e) => `You're asking faster than this bot allows. ${retryIn(e, "en")}`,
     budget_exhausted: (e) => `This workspace has used today's answer budget. ${retryIn(e, "en")}`,
-    not_allowed: () => "This bot isn't enabled for you or this channel.",
+    not_allowed: () => NOT_ALLOWED,
     shutting_down: () => "The bot is restarting. Please ask again in a moment.",
     memory_unavailable: () =>
       "I can't reach my conversation memory right now, so I couldn't do that. Please try again in a moment.",
@@ -65,7 +67,5 @@ export function userMessage(error: BotError, lang: Lang, correlationId: string):
 
 /** What the person who clicked 👍/👎 is told (privately): thanks, or that the bot is not enabled for them. */
 export function feedbackReply(outcome: "recorded" | "duplicate" | "not_allowed"): string {
-  return outcome === "not_allowed"
-    ? "This bot isn't enabled for you or this channel."
-    : "Thanks for the feedback!";
+  return outcome === "not_allowed" ? NOT_ALLOWED : "Thanks for the feedback!";
 }

@@ -61,6 +61,17 @@ async function harness(
 }
 
 const botMessages = (d: FakeDiscord) => d.of("POST", /^\/channels\/\d+\/messages$/);
+/** The buttons on a message the bot sent (suggestions, then 👍/👎): custom id and label. */
+const buttonsOf = (call: { body?: Record<string, unknown> | undefined } | undefined) =>
+  ((call?.body?.components ?? []) as { components: { custom_id: string; label: string }[] }[]).flatMap(
+    (row) => row.components,
+  );
+/** Asks "What is RAG?" by mention and returns the bot's last message once the answer is complete. */
+async function askRag(h: Harness) {
+  h.discord.dispatch("MESSAGE_CREATE", h.discord.message(`<@${BOT_ID}> What is RAG?`));
+  await waitFor(() => finished(h.discord), "answer");
+  return botMessages(h.discord).at(-1);
+}
 const lastContent = (d: FakeDiscord) => {
   const edits = d.calls.filter(
     (c) => /^\/channels\/\d+\/messages(\/\d+)?$/.test(c.path) && c.method !== "GET",
@@ -291,11 +302,6 @@ describe("Discord adapter (real discord.js, fake REST + gateway)", () => {
 
 describe("Discord: suggested next questions", () => {
   const OTHER_USER = "900000000000000031";
-  /** The suggestion buttons on a message the bot sent: [custom_id, label]. */
-  const buttonsOf = (call: { body?: Record<string, unknown> | undefined } | undefined) =>
-    ((call?.body?.components ?? []) as { components: { custom_id: string; label: string }[] }[]).flatMap(
-      (row) => row.components,
-    );
   const followUps = (d: FakeDiscord) => d.of("POST", /^\/webhooks\/\d+\/[^/]+$/);
 
   it("offers them as buttons; a click asks it in the conversation, as the person who clicked, once per interaction", async () => {
@@ -350,9 +356,7 @@ describe("Discord: suggested next questions", () => {
 
   it("a click from someone the allowlist leaves out gets an ephemeral refusal, no answer in the channel", async () => {
     const h = await harness({ env: { ALLOWED_USERS: USER_ID } });
-    h.discord.dispatch("MESSAGE_CREATE", h.discord.message(`<@${BOT_ID}> What is RAG?`));
-    await waitFor(() => finished(h.discord), "answer");
-    const answer = botMessages(h.discord).at(-1);
+    const answer = await askRag(h);
     const customId = buttonsOf(answer)[0]?.custom_id ?? "";
     h.discord.dispatch(
       "INTERACTION_CREATE",
@@ -374,18 +378,12 @@ describe("Discord: suggested next questions", () => {
 
 describe("Discord: 👍/👎 under an answer", () => {
   const OTHER_USER = "900000000000000032";
-  const buttonsOf = (call: { body?: Record<string, unknown> | undefined } | undefined) =>
-    ((call?.body?.components ?? []) as { components: { custom_id: string }[] }[]).flatMap(
-      (row) => row.components,
-    );
   const privateNote = (d: FakeDiscord) =>
     d.of("PATCH", /^\/webhooks\/\d+\/[^/]+\/messages\/@original$/).map((c) => String(c.body?.content));
 
   it("a 👎 is answered privately and puts the answer in the gaps report, once per interaction", async () => {
     const h = await harness();
-    h.discord.dispatch("MESSAGE_CREATE", h.discord.message(`<@${BOT_ID}> What is RAG?`));
-    await waitFor(() => finished(h.discord), "answer");
-    const answer = botMessages(h.discord).at(-1);
+    const answer = await askRag(h);
     const ids = buttonsOf(answer).map((b) => b.custom_id);
     // The suggested questions first, then the vote.
     expect(ids.slice(-2)).toEqual(["memo_feedback:up", "memo_feedback:down"]);
@@ -414,9 +412,7 @@ describe("Discord: 👍/👎 under an answer", () => {
 
   it("a vote from someone the allowlist leaves out is refused privately and not recorded", async () => {
     const h = await harness({ env: { ALLOWED_USERS: USER_ID } });
-    h.discord.dispatch("MESSAGE_CREATE", h.discord.message(`<@${BOT_ID}> What is RAG?`));
-    await waitFor(() => finished(h.discord), "answer");
-    const answer = botMessages(h.discord).at(-1);
+    const answer = await askRag(h);
     h.discord.dispatch(
       "INTERACTION_CREATE",
       h.discord.button("memo_feedback:down", String(answer?.messageId), OTHER_USER),

@@ -78,6 +78,20 @@ const event = (overrides: Record<string, unknown> = {}, eventOverrides: Record<s
   return JSON.stringify(body);
 };
 
+/** A reply without a mention in the thread of the fixture's question ("What is RAG?"), from its asker. */
+const threadFollowUp = (eventId: string) =>
+  event(
+    { event_id: eventId },
+    {
+      type: "message",
+      channel_type: "channel",
+      text: "and how is it different from fine-tuning?",
+      ts: "1515449600.000100",
+      event_ts: "1515449600.000100",
+      thread_ts: "1515449522.000016",
+    },
+  );
+
 /** The text a Slack user finally sees for an answer, whichever way it was rendered. */
 function finalText(slack: FakeSlack): string {
   const stop = slack.of("chat.stopStream").at(-1);
@@ -154,18 +168,7 @@ describe("Slack adapter (real Bolt, fake Slack Web API)", () => {
     const h = await harness({ llm: true, native: false });
     await sendSigned(h.url, event(), { secret: SECRET });
     await waitFor(() => answered(h.slack), "first answer");
-    const followUp = JSON.parse(fixture("app_mention.json"));
-    followUp.event_id = "Ev-follow";
-    followUp.event = {
-      type: "message",
-      channel: "C123ABC456",
-      channel_type: "channel",
-      user: "U061F7AUR",
-      text: "and how is it different from fine-tuning?",
-      ts: "1515449600.000100",
-      thread_ts: "1515449522.000016",
-    };
-    await sendSigned(h.url, JSON.stringify(followUp), { secret: SECRET });
+    await sendSigned(h.url, threadFollowUp("Ev-follow"), { secret: SECRET });
     await waitFor(() => h.llm?.requests.length === 2, "second LLM request");
     const second = h.llm?.requests[1];
     expect(second?.messages.map((m) => m.role)).toEqual(["system", "user", "assistant", "user"]);
@@ -178,18 +181,7 @@ describe("Slack adapter (real Bolt, fake Slack Web API)", () => {
     const h = await harness({ llm: { mode: "ok", chunkDelayMs: 100, reply: tokenReply(30) } });
     await sendSigned(h.url, event(), { secret: SECRET });
     await waitFor(() => h.slack.of("chat.appendStream").length > 0, "the first answer streaming");
-    const followUp = JSON.parse(fixture("app_mention.json"));
-    followUp.event_id = "Ev-follow-early";
-    followUp.event = {
-      type: "message",
-      channel: "C123ABC456",
-      channel_type: "channel",
-      user: "U061F7AUR",
-      text: "and how is it different from fine-tuning?",
-      ts: "1515449600.000100",
-      thread_ts: "1515449522.000016",
-    };
-    await sendSigned(h.url, JSON.stringify(followUp), { secret: SECRET });
+    await sendSigned(h.url, threadFollowUp("Ev-follow-early"), { secret: SECRET });
     await waitFor(() => h.llm?.requests.length === 2, "second LLM request");
     expect(h.llm?.requests[1]?.messages.map((m) => m.role)).toEqual(["system", "user", "assistant", "user"]);
   });
