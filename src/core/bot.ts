@@ -218,35 +218,35 @@ export function createBot(services: BotServices, logger: Logger): Bot {
       const who = inbound.askerName ? ` — asked by ${inbound.askerName}` : "";
       header = neutralize(inbound.platform, `> ${clip(rest, ECHO_CHARS).replace(/\n/g, "\n> ")}${who}`);
     }
+    // The thread is the bot's from the moment it starts answering, not from when the answer is stored: a
+    // reply posted while the answer streams (or delivered to another replica) is a follow-up, not noise.
+    const joinsThread = (isAsk || kind === "message") && !inbound.isDirect && inbound.platform !== "cli";
+    const joining = joinsThread && place.thread ? threads.join(threadKey(place), inbound.user) : undefined;
+    // Each message the reply posts is mapped to its conversation as soon as the adapter says it is posted.
+    const posted = new Set<string>();
+    let answerRoot = place.thread;
+    let mapping: Promise<void> = Promise.resolve();
+    const onSent = (id: string) => {
+      if (!joinsThread || posted.has(id)) return;
+      posted.add(id);
+      answerRoot ??= id;
+      const conversationRoot = answerRoot;
+      mapping = mapping.then(() =>
+        threads.remember(inbound.platform, [id], { root: conversationRoot, channel: place.channel }),
+      );
+    };
     let opened: ReplySink | undefined;
     const open = (v: OpenReply["visibility"] = visibility) => {
       opened ??= instrument(
         services,
         inbound,
-        transport.open({ visibility: v, ...(header && v === "public" ? { header } : {}) }),
+        transport.open({ visibility: v, onSent, ...(header && v === "public" ? { header } : {}) }),
         started,
       );
       return opened;
     };
-    // The thread is the bot's from the moment it starts answering, not from when the answer is stored: a
-    // reply posted while the answer streams (or delivered to another replica) is a follow-up, not noise.
-    const joinsThread = (isAsk || kind === "message") && !inbound.isDirect && inbound.platform !== "cli";
-    let remembered = 0;
-    const rememberSent = async () => {
-      const sent = opened?.sent?.() ?? [];
-      const root = place.thread ?? sent[0];
-      if (!joinsThread || !root || sent.length <= remembered) return;
-      const fresh = sent.slice(remembered);
-      remembered = sent.length;
-      await threads.remember(inbound.platform, fresh, { root, channel: place.channel });
-    };
-    const joining = joinsThread && place.thread ? threads.join(threadKey(place), inbound.user) : undefined;
     const reply: ReplySink = {
-      write: (delta) => {
-        const written = open().write(delta);
-        if (remembered > 0 || !joinsThread) return written;
-        return Promise.resolve(written).then(rememberSent);
-      },
+      write: (delta) => open().write(delta),
       end: (meta) => open().end(meta),
       fail: (error, message) => open().fail(error, message),
       sent: () => opened?.sent?.() ?? [],
@@ -310,14 +310,13 @@ export function createBot(services: BotServices, logger: Logger): Bot {
     }
 
     // 5. The thread is one the bot is part of, with this person in it; replies to its messages continue it.
-    // Every message the reply sent is mapped, a failed answer's too (a reply to it may ask again).
+    // Every message the reply sent is mapped, a failed answer's too (a reply to it may ask again); a reply
+    // that lists its messages without announcing them is mapped here.
+    for (const id of opened?.sent?.() ?? []) onSent(id);
     await joining;
-    await rememberSent();
-    if (answered && joinsThread && !joining) {
-      const conversationRoot = place.thread ?? opened?.sent?.()[0];
-      if (conversationRoot)
-        await threads.join(threadKey({ ...place, thread: conversationRoot }), inbound.user);
-    }
+    await mapping;
+    if (answered && joinsThread && !joining && answerRoot)
+      await threads.join(threadKey({ ...place, thread: answerRoot }), inbound.user);
     return failed ? "failed" : "replied";
   };
 

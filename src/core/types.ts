@@ -47,6 +47,12 @@ export interface OpenReply {
   visibility: "public" | "private";
   /** Shown above the answer (the question of a slash command, with who asked), already safe. */
   header?: string | undefined;
+  /**
+   * Called by the reply with each message's id as soon as that message is posted (not when the answer
+   * ends): the core maps it to its conversation at once, so a reply to it while the answer streams, or on
+   * another replica, continues the conversation.
+   */
+  onSent?: ((id: string) => void) | undefined;
 }
 
 /**

@@ -39,6 +39,8 @@ export interface RequestTiming {
   receivedAt: number;
   firstChunkAt?: number;
   doneAt?: number;
+  /** Content chunks written so far. */
+  chunks?: number;
 }
 
 export interface FakeOpenAI {
@@ -155,6 +157,7 @@ export async function startFakeOpenAI(initial: Partial<FakeBehaviour> = {}): Pro
       chunk({ content: part });
       timing.firstChunkAt ??= now();
       sent++;
+      timing.chunks = sent;
       if (b.chunkDelayMs) await sleep(b.chunkDelayMs);
       if (res.destroyed) return;
     }

@@ -170,6 +170,26 @@ describe("Discord adapter (real discord.js, fake REST + gateway)", () => {
     expect(h.llm?.requests[1]?.messages.map((m) => m.role)).toEqual(["system", "user", "assistant", "user"]);
   });
 
+  it("the bot's first message is mapped to its conversation as soon as it is posted, before more text comes", async () => {
+    // The model pauses after its first words (1.5 s, under the 2 s stall limit). A reply to the message in
+    // that pause continues the conversation, so the message must be mapped when it is posted, not when the
+    // next piece of the answer arrives.
+    const h = await harness({ llm: { mode: "ok", chunkDelayMs: 1500, reply: tokenReply(3) } });
+    h.discord.dispatch("MESSAGE_CREATE", h.discord.message(`<@${BOT_ID}> What is RAG?`));
+    const answerId = await waitFor(() => firstBotMessageId(h.discord), "the answer's first message");
+    await waitFor(() => h.app.state.get(`botmsg:discord:${answerId}`), "the message mapped");
+    expect(h.llm?.timings[0]?.chunks).toBe(1);
+    h.discord.dispatch(
+      "MESSAGE_CREATE",
+      h.discord.message("and how is that different from fine-tuning?", {
+        message_reference: { message_id: answerId, channel_id: CHANNEL_ID, guild_id: GUILD_ID },
+        type: 19,
+      }),
+    );
+    await waitFor(() => h.llm?.requests.length === 2, "second LLM request", 15_000);
+    expect(h.llm?.requests[1]?.messages.map((m) => m.role)).toEqual(["system", "user", "assistant", "user"]);
+  });
+
   it("/ask is deferred at once, then the original response is edited with the answer", async () => {
     const h = await harness();
     const interaction = h.discord.command("ask", { question: "What is a token?" });

@@ -263,6 +263,38 @@ describe("Slack adapter (real Bolt, fake Slack Web API)", () => {
     expect(finalText(h.slack)).toMatch(/token/);
   });
 
+  it("/ask's channel message is its thread's conversation from when it is posted, before the model's first word", async () => {
+    // The model takes 1.5 s to start (under the 2 s stall limit). A reply in the answer's thread in that time
+    // continues the conversation: the message is mapped when it is posted, not when text first arrives.
+    const h = await harness({ native: false, llm: { mode: "ok", firstTokenMs: 1500 } });
+    const body = fixture("slash_command.txt")
+      .trim()
+      .replace("RESPONSE_URL", encodeURIComponent(h.slack.responseUrl));
+    await sendSigned(h.url, body, { secret: SECRET, contentType: "application/x-www-form-urlencoded" });
+    const answerTs = await waitFor(
+      () => h.slack.of("chat.postMessage")[0]?.result?.ts as string | undefined,
+      "the answer's message",
+    );
+    await waitFor(() => h.app.state.get(`botmsg:slack:${answerTs}`), "the message mapped");
+    expect(h.llm?.timings[0]?.firstChunkAt).toBeUndefined();
+    const reply = event(
+      { event_id: "Ev-slash-follow" },
+      {
+        type: "message",
+        channel: "C2147483705",
+        channel_type: "channel",
+        user: "U2147483697",
+        text: "and how is it counted?",
+        ts: "1515449700.000100",
+        event_ts: "1515449700.000100",
+        thread_ts: answerTs,
+      },
+    );
+    await sendSigned(h.url, reply, { secret: SECRET });
+    await waitFor(() => h.llm?.requests.length === 2, "second LLM request", 15_000);
+    expect(h.llm?.requests[1]?.messages.map((m) => m.role)).toEqual(["system", "user", "assistant", "user"]);
+  });
+
   it("informational slash commands answer privately through response_url", async () => {
     const h = await harness();
     const body = fixture("slash_command.txt")

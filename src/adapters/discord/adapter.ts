@@ -156,10 +156,10 @@ export function createDiscordAdapter(
     await bot.receive(inbound, {
       self: self(message.guildId),
       names: names(message),
-      open: () => {
+      open: (opts) => {
         // Typing shows while the question is already on its way to the model.
         if ("sendTyping" in message.channel) void message.channel.sendTyping().catch(() => {});
-        return createDiscordReply(target, { editIntervalMs, logger: log });
+        return createDiscordReply(target, { editIntervalMs, logger: log, onSent: opts.onSent });
       },
       react: async () => {
         await message.react("👍");
@@ -222,11 +222,16 @@ export function createDiscordAdapter(
             },
             more: whisper,
           },
-          { editIntervalMs, logger: log, header: opts.header },
+          { editIntervalMs, logger: log, header: opts.header, onSent: opts.onSent },
         );
       }
       publicOpened = true;
-      return createDiscordReply(target(info), { editIntervalMs, logger: log, header: opts.header });
+      return createDiscordReply(target(info), {
+        editIntervalMs,
+        logger: log,
+        header: opts.header,
+        onSent: opts.onSent,
+      });
     };
     await bot.receive(inbound, { self: self(interaction.guildId), names: names(), open });
   };
@@ -277,6 +282,7 @@ export function createDiscordAdapter(
           editIntervalMs,
           logger: log,
           header: opts.header,
+          onSent: opts.onSent,
         }),
     });
   };

@@ -32,7 +32,13 @@ export interface DiscordTarget {
  */
 export function createDiscordReply(
   target: DiscordTarget,
-  options: { editIntervalMs: number; logger: Logger; header?: string | undefined },
+  options: {
+    editIntervalMs: number;
+    logger: Logger;
+    header?: string | undefined;
+    /** Told each message's id as soon as it is posted. */
+    onSent?: ((id: string) => void) | undefined;
+  },
 ): ReplySink & { sent(): string[] } {
   const ids: string[] = [];
   const shown: string[] = [];
@@ -57,8 +63,10 @@ export function createDiscordReply(
         }
       } else {
         const args = [part, ...(extra ? [extra] : [])] as const;
-        ids.push(i === 0 ? await target.first(...args) : await target.more(...args));
+        const id = i === 0 ? await target.first(...args) : await target.more(...args);
+        ids.push(id);
         shown.push(part);
+        options.onSent?.(id);
       }
     }
   };

@@ -3,7 +3,7 @@ import type { WebClient } from "@slack/web-api";
 import type { Bot } from "../../core/bot.js";
 import type { Logger } from "../../core/log.js";
 import { feedbackReply } from "../../core/messages.js";
-import type { Inbound, ReplySink, Transport } from "../../core/types.js";
+import type { Inbound, OpenReply, ReplySink, Transport } from "../../core/types.js";
 import { VOTE } from "./format.js";
 
 type Respond = (m: {
@@ -22,7 +22,7 @@ export interface ActionDeps {
     client: WebClient,
     inbound: Inbound,
     where: { channel: string; threadTs?: string | undefined },
-    header?: string,
+    opts: Pick<OpenReply, "header" | "onSent">,
   ): { reply: ReplySink; begun: Promise<void> };
   receivedAt(context: Record<string, unknown>): number;
 }
@@ -118,7 +118,7 @@ export function registerActions(app: App, deps: ActionDeps): void {
       open: (opts) => {
         if (opts.visibility === "private") return deps.privateReply(respond);
         const where = { channel: inbound.channel, threadTs: inbound.thread };
-        const { reply, begun } = deps.threadReply(client, inbound, where, opts.header);
+        const { reply, begun } = deps.threadReply(client, inbound, where, opts);
         begun.catch((error: unknown) => log.warn({ err: error }, "could not post the placeholder"));
         return reply;
       },

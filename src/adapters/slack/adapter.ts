@@ -146,7 +146,7 @@ export function createSlackAdapter(
     client: WebClient,
     inbound: Inbound,
     where: { channel: string; threadTs?: string | undefined },
-    header?: string,
+    opts: Pick<OpenReply, "header" | "onSent">,
     setStatus?: (status: string) => Promise<unknown>,
   ) => {
     const reply = createSlackReply({
@@ -159,7 +159,8 @@ export function createSlackAdapter(
       native: config.nativeStreaming && !nativeOff.has(inbound.workspace),
       onNativeUnsupported: () => nativeOff.add(inbound.workspace),
       placeholder: "_Thinking…_",
-      header,
+      header: opts.header,
+      onSent: opts.onSent,
       editIntervalMs,
       logger: log,
       onOpen: (ref) => bot.services.openReplies.opened("slack", ref),
@@ -209,7 +210,7 @@ export function createSlackAdapter(
         client,
         inbound,
         { channel: message.channel, threadTs },
-        opts.header,
+        opts,
         status,
       );
       begun.catch((error: unknown) => log.warn({ err: error }, "could not post the placeholder"));
@@ -326,12 +327,7 @@ export function createSlackAdapter(
           open: (opts) => {
             if (opts.visibility === "private") return privateReply(respond);
             // A slash-command question is answered in the channel, as a message whose thread continues it.
-            const { reply, begun } = threadReply(
-              client,
-              inbound,
-              { channel: payload.channel_id },
-              opts.header,
-            );
+            const { reply, begun } = threadReply(client, inbound, { channel: payload.channel_id }, opts);
             begun.catch(async (error: unknown) => {
               log.warn({ err: error }, "cannot post in the channel");
               await respond({

@@ -29,6 +29,8 @@ export interface SlackReplyOptions {
   /** Told when a message starts showing an unfinished answer, and when every one is finished. */
   onOpen?: ((ref: { channel: string; ts: string; kind: "stream" | "message" }) => void) | undefined;
   onClose?: ((ts: string) => void) | undefined;
+  /** Told each message's ts as soon as it is posted (the core maps it to its conversation). */
+  onSent?: ((ts: string) => void) | undefined;
   /** Bolt's `setStatus` for the event's thread (its listener arguments), when there is one. */
   setStatus?: ((status: string) => Promise<unknown>) | undefined;
   /** Called when native streaming turns out to be unsupported here, so later replies skip it. */
@@ -86,7 +88,9 @@ export function createSlackReply(
   const withHeader = (body: string) => (options.header ? `${options.header}\n\n${body}` : body);
   const where = () => (options.threadTs ? { thread_ts: options.threadTs } : {});
   const track = (id: string | undefined) => {
-    if (id && !sentIds.includes(id)) sentIds.push(id);
+    if (!id || sentIds.includes(id)) return;
+    sentIds.push(id);
+    options.onSent?.(id);
   };
 
   /** The safe text to show while streaming: the header, then what is stable so far, one message's worth. */
