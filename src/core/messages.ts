@@ -14,6 +14,9 @@ const retryIn = (e: BotError, lang: Lang) =>
 
 const NOT_ALLOWED = "This bot isn't enabled for you or this channel.";
 
+/** Added to an answer a previous run was killed in the middle of (kill -9, OOM), when the next run starts. */
+export const RESTARTED_NOTICE = "I restarted before I could finish this answer. Please ask again.";
+
 const MESSAGES: Record<Lang, Record<BotError["code"], Render>> = {
   en: {
     config_invalid: () => "The bot is misconfigured. Ask its admin to check the logs.",

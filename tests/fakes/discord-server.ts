@@ -203,6 +203,11 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
         messages.set(id, msg);
         return json(res, 200, msg);
       }
+      const fetched = on("GET", /^\/channels\/(\d+)\/messages\/(\d+)$/);
+      if (fetched) {
+        const msg = messages.get(fetched[2] ?? "");
+        return msg ? json(res, 200, msg) : json(res, 404, { message: "Unknown Message", code: 10008 });
+      }
       const channel = on("GET", /^\/channels\/(\d+)$/);
       if (channel) {
         const id = channel[1] ?? "";

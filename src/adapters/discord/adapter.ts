@@ -16,6 +16,7 @@ import { feedbackReply } from "../../core/messages.js";
 import type { Inbound, OpenReply, ReplySink, Transport } from "../../core/types.js";
 import { watchDiscordConnection } from "./connection.js";
 import { FEEDBACK_PREFIX, SUGGEST_PREFIX } from "./format.js";
+import { closeLeftOpen } from "./left-open.js";
 import { type Components, createDiscordReply, type DiscordTarget } from "./reply.js";
 
 type DiscordConfig = NonNullable<Config["discord"]>;
@@ -132,39 +133,47 @@ export function createDiscordAdapter(
     };
     let last: Message | undefined;
     const sent = new Map<string, Message>();
+    // The answer's latest message is recorded as open until the answer ends, so a run killed mid-answer
+    // closes it when it comes back (left-open.ts).
+    const { openReplies } = bot.services;
+    const posted = (m: Message) => {
+      if (last) openReplies.closed("discord", last.id);
+      sent.set(m.id, m);
+      last = m;
+      openReplies.opened("discord", { channel: m.channelId, ts: m.id, kind: "message" });
+      return m.id;
+    };
     const target: DiscordTarget = {
-      first: async (content, components) => {
-        const m = await message.reply({ content, allowedMentions: NO_MENTIONS, ...buttons(components) });
-        sent.set(m.id, m);
-        last = m;
-        return m.id;
-      },
+      first: async (content, components) =>
+        posted(await message.reply({ content, allowedMentions: NO_MENTIONS, ...buttons(components) })),
       edit: async (id, content, _isFirst, components) => {
         await sent.get(id)?.edit({ content, allowedMentions: NO_MENTIONS, ...buttons(components) });
       },
-      more: async (content, components) => {
-        const m = await (last ?? message).reply({
-          content,
-          allowedMentions: NO_MENTIONS,
-          ...buttons(components),
-        });
-        sent.set(m.id, m);
-        last = m;
-        return m.id;
-      },
+      more: async (content, components) =>
+        posted(
+          await (last ?? message).reply({
+            content,
+            allowedMentions: NO_MENTIONS,
+            ...buttons(components),
+          }),
+        ),
     };
-    await bot.receive(inbound, {
-      self: self(message.guildId),
-      names: names(message),
-      open: (opts) => {
-        // Typing shows while the question is already on its way to the model.
-        if ("sendTyping" in message.channel) void message.channel.sendTyping().catch(() => {});
-        return createDiscordReply(target, { editIntervalMs, logger: log, onSent: opts.onSent });
-      },
-      react: async () => {
-        await message.react("👍");
-      },
-    });
+    try {
+      await bot.receive(inbound, {
+        self: self(message.guildId),
+        names: names(message),
+        open: (opts) => {
+          // Typing shows while the question is already on its way to the model.
+          if ("sendTyping" in message.channel) void message.channel.sendTyping().catch(() => {});
+          return createDiscordReply(target, { editIntervalMs, logger: log, onSent: opts.onSent });
+        },
+        react: async () => {
+          await message.react("👍");
+        },
+      });
+    } finally {
+      if (last) openReplies.closed("discord", last.id);
+    }
   };
 
   const onCommand = async (interaction: ChatInputCommandInteraction) => {
@@ -329,6 +338,7 @@ export function createDiscordAdapter(
   client.once(Events.ClientReady, (c) => {
     ready = true;
     log.info({ user: c.user.tag, guilds: c.guilds.cache.size }, "Discord adapter ready");
+    void closeLeftOpen(client, bot.services.openReplies, log);
   });
 
   return {

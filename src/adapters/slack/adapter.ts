@@ -11,6 +11,7 @@ import type { WebClient } from "@slack/web-api";
 import type { Config } from "../../config.js";
 import type { Bot } from "../../core/bot.js";
 import type { Logger } from "../../core/log.js";
+import { RESTARTED_NOTICE } from "../../core/messages.js";
 import type { Inbound, OpenReply, ReplySink, Transport } from "../../core/types.js";
 import { registerActions } from "./actions.js";
 import { watchSocketMode } from "./connection.js";
@@ -347,7 +348,7 @@ export function createSlackAdapter(
   /** Answers a previous run of this instance was killed in the middle of: end them, say so. */
   const closeLeftOpen = async () => {
     const left = await bot.services.openReplies.leftOpen("slack");
-    const note = ":warning: I restarted before I could finish this answer. Please ask again.";
+    const note = `:warning: ${RESTARTED_NOTICE}`;
     for (const ref of left) {
       try {
         if (ref.kind === "stream") {

@@ -1,14 +1,15 @@
 import type { Logger } from "../log.js";
 import type { StateStore } from "../state/types.js";
 
-/** A reply the platform is showing as unfinished (a native stream, or a "Thinking…" placeholder). */
+/**
+ * A reply the platform is showing as unfinished: a Slack native stream or "Thinking…" placeholder, or the
+ * Discord message an answer is being edited into. `ts` is the message's id on its platform.
+ */
 export interface OpenReplyRef {
   channel: string;
   ts: string;
-  /** Slack native stream (close with stopStream) or an edited message (close with an edit). */
+  /** A Slack native stream (closed with stopStream) or an edited message (closed with an edit). */
   kind: "stream" | "message";
-  /** What was shown so far is kept; the note is added. */
-  thread?: string | undefined;
 }
 
 export interface OpenReplies {
@@ -23,9 +24,9 @@ const PERSIST_MS = 500;
 
 /**
  * Remembers, per instance, which replies are still open, so that a process killed mid-answer (kill -9,
- * OOM) can close them when it comes back instead of leaving a stream "typing" forever. One process owns
- * its instance's record, so it is written whole, coalesced, and never blocks an answer. A reply opened less
- * than PERSIST_MS before the kill may not be recorded.
+ * OOM) can close them when it comes back instead of leaving a stream "typing" forever or an answer cut off
+ * without a word. One process owns its instance's record, so it is written whole, coalesced, and never
+ * blocks an answer. A reply opened less than PERSIST_MS before the kill may not be recorded.
  */
 export function createOpenReplies(state: StateStore, instance: string, logger: Logger): OpenReplies {
   const open = new Map<string, Map<string, OpenReplyRef>>();

@@ -1,0 +1,95 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { BOT_ID, CHANNEL_ID, GUILD_ID, startFakeDiscord } from "../fakes/discord-server.js";
+import { startFakeOpenAI } from "../fakes/openai-server.js";
+import { spawnService, waitFor } from "../helpers.js";
+
+/**
+ * kill -9 in the middle of a Discord answer: the message it was streaming into stays cut off, with no word
+ * of why, unless the next run of the same instance closes it. It keeps what was shown and ends with a note;
+ * a reply to it is then answered in that conversation.
+ */
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
+});
+
+describe("kill -9 mid-answer on Discord, then a restart", () => {
+  it("the answer's message keeps its text and ends with a note; a reply to it is answered", async () => {
+    const discord = await startFakeDiscord();
+    cleanups.push(() => discord.close());
+    const llm = await startFakeOpenAI({
+      mode: "endless",
+      chunkDelayMs: 100,
+      reply: () => ["still ", "going [5] "],
+    });
+    cleanups.push(() => llm.close());
+    const dir = mkdtempSync(path.join(tmpdir(), "memo-kill9-discord-"));
+    const env = {
+      DISCORD_TOKEN: "MTAwMDAwMDAwMDAwMDAwMDAx.Gabcde.kill9-token-for-tests-only-00000",
+      DISCORD_APPLICATION_ID: "900000000000000002",
+      DISCORD_API_URL: discord.apiUrl,
+      OPENAI_API_KEY: "sk-kill9-key-0000000000",
+      OPENAI_BASE_URL: llm.url,
+      OPENAI_MAX_RETRIES: "0",
+      MAX_ANSWER_TOKENS: "32000",
+      MAX_ANSWER_CHARS: "100000",
+      MEMORY_URL: `sqlite://${path.join(dir, "memory.sqlite")}`,
+      INSTANCE_ID: "replica-a",
+      LOG_LEVEL: "info",
+    };
+    const first = await spawnService(env);
+    cleanups.push(async () => {
+      if (first.child.exitCode === null) first.child.kill("SIGKILL");
+    });
+    discord.dispatch("MESSAGE_CREATE", discord.message(`<@${BOT_ID}> What is RAG?`));
+    const answer = await waitFor(
+      () => discord.of("POST", /^\/channels\/\d+\/messages$/)[0]?.messageId,
+      "the answer's message",
+    );
+    const edits = () => discord.of("PATCH", new RegExp(`^/channels/\\d+/messages/${answer}$`));
+    await waitFor(() => edits().length > 0, "the answer growing");
+    // The open reply is recorded within half a second of opening; the answer runs on meanwhile.
+    await waitFor(() => edits().length > 1, "the answer growing more");
+    first.child.kill("SIGKILL");
+    await first.exited;
+    const shown = String(discord.storedMessage(answer)?.content);
+    expect(shown).toMatch(/still going/);
+
+    llm.behave({ mode: "ok", chunkDelayMs: 0, reply: () => ["Follow-up answer [5]."] });
+    const editsBefore = edits().length;
+    const second = await spawnService(env);
+    cleanups.push(() => second.stop());
+    const closed = await waitFor(
+      () =>
+        edits()
+          .slice(editsBefore)
+          .find((c) => /I restarted/.test(String(c.body?.content))),
+      "the left-open answer closed",
+    );
+    expect(String(closed.body?.content).startsWith(shown.trim())).toBe(true);
+    expect(closed.body?.allowed_mentions).toEqual({ parse: [] });
+
+    // A reply to the cut-off answer continues its conversation, answered within 15 s (the lease lapsed).
+    discord.dispatch(
+      "MESSAGE_CREATE",
+      discord.message("and how is that different from fine-tuning?", {
+        message_reference: { message_id: answer, channel_id: CHANNEL_ID, guild_id: GUILD_ID },
+        type: 19,
+      }),
+    );
+    await waitFor(
+      () =>
+        discord
+          .of("POST", /^\/channels\/\d+\/messages$/)
+          .some((c) => String(c.body?.content).includes("Follow-up answer")) ||
+        discord
+          .of("PATCH", /^\/channels\/\d+\/messages\/\d+$/)
+          .some((c) => String(c.body?.content).includes("Follow-up answer")),
+      "the reply answered",
+      15_000,
+    );
+  });
+});
