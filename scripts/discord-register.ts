@@ -12,6 +12,7 @@ import {
 } from "discord.js";
 import dotenv from "dotenv";
 import { commands } from "../commands/index.js";
+import { restOptions } from "../src/adapters/discord/rest.js";
 import { loadConfig } from "../src/config.js";
 import type { Command } from "../src/core/commands.js";
 
@@ -43,8 +44,8 @@ export async function registerCommands(env: NodeJS.ProcessEnv): Promise<string> 
   if (!config.discord?.token || !config.discord.applicationId) {
     throw new Error("Set DISCORD_TOKEN and DISCORD_APPLICATION_ID (and DISCORD_GUILD_ID for one guild).");
   }
-  const { token, applicationId, guildId, apiUrl } = config.discord;
-  const rest = new REST(apiUrl ? { api: apiUrl } : {}).setToken(token);
+  const { token, applicationId, guildId } = config.discord;
+  const rest = new REST(restOptions(config.discord)).setToken(token);
   const body = commands.map(discordCommandJson);
   const route = guildId
     ? Routes.applicationGuildCommands(applicationId, guildId)

@@ -125,6 +125,7 @@ const schema = z.object({
   DISCORD_TOKEN: optionalString,
   DISCORD_APPLICATION_ID: optionalString,
   DISCORD_API_URL: url(["http", "https"]),
+  DISCORD_API_VERSION: int(10, 9, 10),
   DISCORD_GUILD_ID: optionalString,
   DISCORD_ALLOWED_GUILDS: list,
   DISCORD_ALLOWED_CHANNELS: list,
@@ -141,6 +142,9 @@ const schema = z.object({
 });
 
 type Env = z.infer<typeof schema>;
+
+/** Every variable the configuration reads (config/.env.example documents each, a test checks it). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
 
 export interface Config {
   knowledgeDir: string;
@@ -213,6 +217,8 @@ export interface Config {
         token: string;
         applicationId: string | undefined;
         apiUrl: string | undefined;
+        /** The REST and gateway API version (10; 9 for Discord-compatible servers that serve only v9). */
+        apiVersion: number;
         guildId: string | undefined;
         allowedGuilds: string[];
         allowedChannels: string[];
@@ -244,7 +250,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       return `  ${name} ${issue.message}${hint ? ` (${hint})` : ""}`;
     });
     throw new BotError(
-      `Invalid configuration:\n${lines.join("\n")}\nFix these variables in your environment or .env file (see .env.example).`,
+      `Invalid configuration:\n${lines.join("\n")}\nFix these variables in your environment or .env file (see config/.env.example).`,
       "config_invalid",
     );
   }
@@ -267,7 +273,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   if (problems.length > 0) {
     throw new BotError(
-      `Invalid configuration:\n${problems.join("\n")}\nFix these variables in your environment or .env file (see .env.example).`,
+      `Invalid configuration:\n${problems.join("\n")}\nFix these variables in your environment or .env file (see config/.env.example).`,
       "config_invalid",
     );
   }
@@ -328,6 +334,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
           token: e.DISCORD_TOKEN,
           applicationId: e.DISCORD_APPLICATION_ID,
           apiUrl: e.DISCORD_API_URL,
+          apiVersion: e.DISCORD_API_VERSION,
           guildId: e.DISCORD_GUILD_ID,
           allowedGuilds: e.DISCORD_ALLOWED_GUILDS,
           allowedChannels: e.DISCORD_ALLOWED_CHANNELS,

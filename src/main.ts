@@ -29,7 +29,7 @@ Options:
   --days N            (report) how many UTC days back, today included (default 7)
   -h, --help          show this help
 
-Configuration comes from the environment and .env (see .env.example).`;
+Configuration comes from the environment and .env (see config/.env.example).`;
 
 function username(): string {
   try {

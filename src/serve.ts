@@ -96,7 +96,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
 export async function serve(config: Config, logger: Logger): Promise<number> {
   if (!config.slack && !config.discord) {
     process.stderr.write(
-      "memo-bot serve: set SLACK_BOT_TOKEN (Slack) or DISCORD_TOKEN (Discord); see .env.example.\n",
+      "memo-bot serve: set SLACK_BOT_TOKEN (Slack) or DISCORD_TOKEN (Discord); see config/.env.example.\n",
     );
     return 1;
   }

@@ -1,4 +1,5 @@
 import { ShardingManager } from "discord.js";
+import { recommendedShards } from "./adapters/discord/rest.js";
 import type { Config } from "./config.js";
 import type { Logger } from "./core/log.js";
 
@@ -15,9 +16,18 @@ export async function shard(config: Config, logger: Logger, script: string): Pro
   if (!config.memory.url.startsWith("redis")) {
     logger.warn("shards should share MEMORY_URL=redis://…; with a local store each shard remembers alone");
   }
+  // "auto" asks the configured host (discord.js's own lookup would always ask discord.com).
+  let totalShards: number;
+  try {
+    totalShards =
+      config.discord.shards === "auto" ? await recommendedShards(config.discord) : config.discord.shards;
+  } catch (err) {
+    logger.error({ err }, "could not ask Discord how many shards to run; set DISCORD_SHARDS to a number");
+    return 1;
+  }
   const manager = new ShardingManager(script, {
     token: config.discord.token,
-    totalShards: config.discord.shards,
+    totalShards,
     shardArgs: ["serve"],
     // Shards run the way this process runs (node flags and loaders included).
     execArgv: process.execArgv,

@@ -15,6 +15,8 @@ export interface RestCall {
   at: number;
   /** The id of the message the fake created or edited, if any. */
   messageId?: string;
+  /** The API version in the request's path (`/api/v10/…` → "10"), if any. */
+  version?: string | undefined;
 }
 
 export const BOT_ID = "900000000000000001";
@@ -81,6 +83,8 @@ export interface FakeDiscord {
   rejectIdentify(code: number | null): void;
   /** Gateway connections opened so far (reconnects included). */
   connections(): number;
+  /** The `v` (API version) each gateway connection asked for, in order. */
+  gatewayVersions(): string[];
   close(): Promise<void>;
 }
 
@@ -98,6 +102,7 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
   let refuseWith: number | null = null;
   let rejectIdentifyWith: number | null = null;
   let connectionCount = 0;
+  const gatewayVersions: string[] = [];
   let beats = 0;
   let markReady: () => void = () => {};
   const readyPromise = new Promise<void>((resolve) => {
@@ -143,6 +148,7 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
       let raw = "";
       for await (const chunk of req) raw += chunk;
       const url = new URL(req.url ?? "/", "http://x");
+      const version = /^\/api\/v(\d+)\//.exec(url.pathname)?.[1];
       const path = decodeURIComponent(url.pathname)
         .replace(/^\/api/, "")
         .replace(/^\/v\d+/, "");
@@ -151,7 +157,7 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
         raw && (req.headers["content-type"] ?? "").includes("json")
           ? (JSON.parse(raw) as Record<string, unknown>)
           : undefined;
-      const call: RestCall = { method, path, body, at: now() };
+      const call: RestCall = { method, path, body, at: now(), version };
       calls.push(call);
 
       const limit = limits.findIndex((l) => l.pattern.test(path));
@@ -267,8 +273,9 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
   });
 
   const wss = new WebSocketServer({ server });
-  wss.on("connection", (ws) => {
+  wss.on("connection", (ws, req) => {
     connectionCount++;
+    gatewayVersions.push(new URL(req.url ?? "/", "http://x").searchParams.get("v") ?? "");
     open.add(ws);
     ws.on("close", () => {
       shards.delete(ws);
@@ -431,6 +438,7 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
     calls,
     of: (method, pattern) => calls.filter((c) => c.method === method && pattern.test(c.path)),
     dispatch: send,
+    gatewayVersions: () => [...gatewayVersions],
     ready: () => readyPromise,
     identify: () => identifyPayload,
     identifies: () => [...identifies],

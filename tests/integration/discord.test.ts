@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createDiscordAdapter, type DiscordAdapter } from "../../src/adapters/discord/adapter.js";
 import { splitMessage } from "../../src/adapters/discord/format.js";
+import { recommendedShards } from "../../src/adapters/discord/rest.js";
 import { buildReport } from "../../src/core/report.js";
 import {
   BOT_ID,
@@ -93,6 +94,22 @@ describe("Discord adapter (real discord.js, fake REST + gateway)", () => {
     // Guilds | GuildMessages | DirectMessages | MessageContent
     expect(identify?.intents).toBe(1 | 512 | 4096 | 32768);
     expect(h.adapter.client.guilds.cache.has(GUILD_ID)).toBe(true);
+  });
+
+  it("speaks the API version it is told (DISCORD_API_VERSION=9 for servers that serve only v9), REST and gateway", async () => {
+    const v10 = await harness();
+    expect(v10.discord.gatewayVersions()).toEqual(["10"]);
+    expect(new Set(v10.discord.calls.map((c) => c.version))).toEqual(new Set(["10"]));
+    const v9 = await harness({ env: { DISCORD_API_VERSION: "9" } });
+    v9.discord.dispatch("MESSAGE_CREATE", v9.discord.message(`<@${BOT_ID}> What is RAG?`));
+    await waitFor(() => finished(v9.discord), "answer");
+    expect(v9.discord.gatewayVersions()).toEqual(["9"]);
+    expect(new Set(v9.discord.calls.map((c) => c.version))).toEqual(new Set(["9"]));
+    // `memo-bot shard` with DISCORD_SHARDS=auto asks the configured host, in that version.
+    const config = v9.app.config.discord;
+    if (!config) throw new Error("discord config missing");
+    expect(await recommendedShards(config)).toBe(1);
+    expect(v9.discord.of("GET", /^\/gateway\/bot$/).at(-1)?.version).toBe("9");
   });
 
   it("answers a mention as a reply, shows typing, lists sources, and parses no mentions", async () => {

@@ -1,6 +1,9 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.js";
+import { CONFIG_VARIABLES, loadConfig } from "../../src/config.js";
 import { BotError } from "../../src/core/errors.js";
+import { projectRoot } from "../../src/core/paths.js";
 
 describe("loadConfig", () => {
   it("has working defaults with an empty environment: offline, SQLite memory", () => {
@@ -45,5 +48,15 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ PORT: "x", OPENAI_MAX_RETRIES: "-1" })).toThrowError(
       /PORT[\s\S]*OPENAI_MAX_RETRIES|OPENAI_MAX_RETRIES[\s\S]*PORT/,
     );
+  });
+});
+
+describe("config/.env.example", () => {
+  it("documents every variable the configuration reads", async () => {
+    const example = await readFile(path.join(projectRoot(), "config", ".env.example"), "utf8");
+    const documented = new Set([...example.matchAll(/^#?\s*([A-Z0-9_]+)=/gm)].map((m) => m[1]));
+    // Set by discord.js's ShardingManager in the processes it spawns, never by hand.
+    const internal = new Set(["SHARDING_MANAGER"]);
+    expect(CONFIG_VARIABLES.filter((v) => !internal.has(v) && !documented.has(v))).toEqual([]);
   });
 });

@@ -18,6 +18,7 @@ import { watchDiscordConnection } from "./connection.js";
 import { FEEDBACK_PREFIX, SUGGEST_PREFIX } from "./format.js";
 import { closeLeftOpen } from "./left-open.js";
 import { type Components, createDiscordReply, type DiscordTarget } from "./reply.js";
+import { restOptions } from "./rest.js";
 
 type DiscordConfig = NonNullable<Config["discord"]>;
 
@@ -87,7 +88,8 @@ export function createDiscordAdapter(
     // DMs arrive for channels discord.js has not cached: it needs the Channel partial to emit them.
     partials: [Partials.Channel, Partials.Message],
     allowedMentions: NO_MENTIONS,
-    ...(config.apiUrl ? { rest: { api: config.apiUrl } } : {}),
+    rest: restOptions(config),
+    ws: { version: config.apiVersion },
   });
   let ready = false;
   const connection = watchDiscordConnection(client, logger);
