@@ -25,8 +25,11 @@ export interface FakeSlack {
   of(method: string): SlackCall[];
   /** Answer the next call to `method` with HTTP 429 and this Retry-After. */
   rateLimitOnce(method: string, retryAfterSeconds: number): void;
-  /** Answer the next call to `method` with `{ok: false, error}` (a platform error: not retried). */
-  failOnce(method: string, error: string): void;
+  /**
+   * Answer the next call to `method` with `{ok: false, error}` (a platform error: not retried), or, given a
+   * number, with that HTTP status (as a Slack-compatible server that lacks the method may).
+   */
+  failOnce(method: string, error: string | number): void;
   /** Socket Mode: send an envelope to every connected client; resolves with the client's ack. */
   sendEnvelope(type: string, payload: unknown): Promise<Record<string, unknown>>;
   socketConnected(): boolean;
@@ -56,7 +59,7 @@ export const USER_NAMES: Record<string, string> = { U02BOB: "bob", U03CAROL: "ca
 export async function startFakeSlack(options: { nativeStreaming?: boolean } = {}): Promise<FakeSlack> {
   const calls: SlackCall[] = [];
   const limited = new Map<string, number>();
-  const failing = new Map<string, string>();
+  const failing = new Map<string, string | number>();
   let nextTs = 1_700_000_000;
   const sockets = new Set<WebSocket>();
   const pendingAcks = new Map<string, (ack: Record<string, unknown>) => void>();
@@ -159,6 +162,10 @@ export async function startFakeSlack(options: { nativeStreaming?: boolean } = {}
       }
       const error = failing.get(method);
       failing.delete(method);
+      if (typeof error === "number") {
+        res.writeHead(error, { "content-type": "text/plain" }).end("not found");
+        return;
+      }
       call.result = error ? { ok: false, error } : answer(method, args);
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(call.result));
     })().catch(() => res.destroy());

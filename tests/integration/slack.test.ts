@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createSlackAdapter, type SlackAdapter } from "../../src/adapters/slack/adapter.js";
+import { SLACK_RETRY } from "../../src/adapters/slack/client.js";
 import { projectRoot } from "../../src/core/paths.js";
 import type { StateStore } from "../../src/core/state/types.js";
 import { type FakeBehaviour, type FakeOpenAI, startFakeOpenAI, tokenReply } from "../fakes/openai-server.js";
@@ -154,6 +155,43 @@ describe("Slack adapter (real Bolt, fake Slack Web API)", () => {
     );
     expect(placeholder.args.text).toBe("_Thinking…_");
     expect(h.slack.of("chat.startStream")).toHaveLength(1);
+  });
+
+  it("a stream that will not start for another reason (HTTP 404, an unexpected error) still shows the answer", async () => {
+    const h = await harness();
+    // A Slack-compatible server without chat.startStream answers 404: not retried (the SDK's default would
+    // retry it for half an hour), and that workspace stops trying.
+    h.slack.failOnce("chat.startStream", 404);
+    await sendSigned(h.url, event(), { secret: SECRET });
+    await waitFor(() => answered(h.slack), "answer");
+    expect(finalText(h.slack)).toMatch(/RAG/);
+    expect(h.slack.of("chat.startStream")).toHaveLength(1);
+    expect(h.app.log.lines().map((l) => l.msg)).toContain(
+      "Slack native streaming unavailable here; editing messages instead",
+    );
+    const h2 = await harness();
+    // Any other error costs only that answer its stream: it is edited into a message, and the next one
+    // streams again.
+    h2.slack.failOnce("chat.startStream", "internal_error");
+    await sendSigned(h2.url, event(), { secret: SECRET });
+    await waitFor(() => answered(h2.slack), "answer");
+    expect(finalText(h2.slack)).toMatch(/RAG/);
+    expect(JSON.stringify(h2.slack.of("chat.postMessage").map((c) => c.args))).not.toContain(":warning:");
+    await sendSigned(h2.url, event({ event_id: "Ev-2" }, { ts: "1515449600.000001" }), { secret: SECRET });
+    await waitFor(() => h2.slack.of("chat.startStream").length === 2, "the next answer streaming");
+  });
+
+  it("a Slack call that fails with HTTP 5xx is retried; a 4xx other than 429 is not", async () => {
+    const h = await harness({ native: false });
+    h.slack.failOnce("chat.postMessage", 503);
+    await sendSigned(h.url, event(), { secret: SECRET });
+    await waitFor(() => answered(h.slack), "answer");
+    expect(finalText(h.slack)).toMatch(/RAG/);
+    // The placeholder was posted on the second try.
+    expect(h.slack.of("chat.postMessage").length).toBeGreaterThanOrEqual(2);
+    expect(() => SLACK_RETRY.onFailedAttempt({ statusCode: 400 })).toThrow();
+    expect(() => SLACK_RETRY.onFailedAttempt({ statusCode: 429 })).not.toThrow();
+    expect(() => SLACK_RETRY.onFailedAttempt(new Error("socket hang up"))).not.toThrow();
   });
 
   it("answers a DM (message.im)", async () => {

@@ -14,6 +14,7 @@ import type { Logger } from "../../core/log.js";
 import { RESTARTED_NOTICE } from "../../core/messages.js";
 import type { Inbound, OpenReply, ReplySink, Transport } from "../../core/types.js";
 import { registerActions } from "./actions.js";
+import { SLACK_RETRY } from "./client.js";
 import { watchSocketMode } from "./connection.js";
 import { guardSlackRequests } from "./receiver.js";
 import { createSlackReply } from "./reply.js";
@@ -86,7 +87,8 @@ export function createSlackAdapter(
       ? config.apiUrl
       : `${config.apiUrl}/`
     : undefined;
-  const clientOptions = slackApiUrl ? { slackApiUrl } : {};
+  // The API host (SLACK_API_URL, for a Slack-compatible server or the tests' fake) and a bounded retry.
+  const clientOptions = { ...(slackApiUrl ? { slackApiUrl } : {}), retryConfig: SLACK_RETRY };
   const receiver = config.appToken
     ? new SocketModeReceiver({
         appToken: config.appToken,

@@ -147,12 +147,20 @@ export function createSlackReply(
       }
       await appendUpTo(target);
     } catch (error) {
-      if (streaming || !NATIVE_UNSUPPORTED.has(errorCode(error))) throw error;
-      logger.info(
-        { error: errorCode(error) },
-        "Slack native streaming unavailable here; editing messages instead",
-      );
-      options.onNativeUnsupported?.();
+      if (streaming) throw error;
+      // A stream that will not start never costs the answer: it is shown by editing a message instead. Only
+      // an error saying streaming is not available here (or a server without the method) stops later
+      // answers in this workspace from trying; anything else was this answer's bad luck.
+      const status = (error as { statusCode?: number }).statusCode;
+      if (NATIVE_UNSUPPORTED.has(errorCode(error)) || status === 404 || status === 501) {
+        logger.info(
+          { error: errorCode(error) || status },
+          "Slack native streaming unavailable here; editing messages instead",
+        );
+        options.onNativeUnsupported?.();
+      } else {
+        logger.warn({ err: error }, "Slack stream did not start; editing a message for this answer");
+      }
       mode = "update";
       // Show what has streamed so far at once, in the placeholder if there is one.
       if (interim) {
