@@ -170,6 +170,11 @@ export const ask: Command = {
             await ctx.reply.write(delta);
             step = await stream.next();
           }
+          // The provider stopped at its own token limit (MAX_ANSWER_TOKENS): the answer ends with the notice.
+          if (!cut && step.done && step.value.truncated) {
+            usage = step.value.usage;
+            cut = tokenLimit ?? charLimit;
+          }
           if (!cut && step.done) {
             const result = step.value;
             usage = result.usage;
@@ -201,7 +206,7 @@ export const ask: Command = {
         }
         // Cut: end the model's stream (the request is aborted) and close the answer with a notice.
         await stream.return(undefined as never).catch(() => {});
-        if (config.llm) usage = { promptTokens, completionTokens: Math.ceil(tokens), cachedTokens: 0 };
+        if (config.llm) usage ??= { promptTokens, completionTokens: Math.ceil(tokens), cachedTokens: 0 };
         const notice = CUT_NOTICE[ctx.lang](cut ?? charLimit);
         await ctx.reply.write(notice);
         const text = pieces.join("");

@@ -31,6 +31,9 @@ const MESSAGES: Record<Lang, Record<BotError["code"], Render>> = {
     llm_unavailable: (e) => `The language model is unavailable right now. ${retryIn(e, "en")}`,
     llm_bad_response: () =>
       "The language model refused this request. Ask the bot's admin to check OPENAI_MODEL.",
+    llm_empty: () => "The language model sent back an empty answer. Please ask again.",
+    llm_filtered: () =>
+      "The language model's provider stopped this answer with its content filter. Try asking it another way.",
     stream_interrupted: () =>
       "The answer was cut off before it finished, so I discarded it. Please ask again.",
     user_rate_limited: (e) => `You're asking faster than this bot allows. ${retryIn(e, "en")}`,
@@ -52,6 +55,8 @@ const MESSAGES: Record<Lang, Record<BotError["code"], Render>> = {
     llm_auth: () => "语言模型拒绝了机器人的凭据,请管理员检查 OPENAI_API_KEY。",
     llm_unavailable: (e) => `语言模型暂时不可用。${retryIn(e, "zh")}`,
     llm_bad_response: () => "语言模型拒绝了这个请求,请管理员检查 OPENAI_MODEL。",
+    llm_empty: () => "语言模型返回了空回答,请再问一次。",
+    llm_filtered: () => "语言模型服务商的内容过滤中止了这个回答,请换个问法再试。",
     stream_interrupted: () => "回答中途被截断,已丢弃。请再问一次。",
     user_rate_limited: (e) => `你提问太频繁了。${retryIn(e, "zh")}`,
     budget_exhausted: (e) => `这个工作区今天的回答额度已用完。${retryIn(e, "zh")}`,

@@ -25,6 +25,8 @@ export interface FakeBehaviour {
   /** The answer, as chunks; by default it cites the first section the prompt says looks relevant. */
   reply?: (request: ChatRequest) => string[];
   cachedTokens?: number;
+  /** How the stream says it ended: "stop" (default), "length" (max_tokens reached), "content_filter". */
+  finishReason?: string;
 }
 
 export interface ChatRequest {
@@ -172,7 +174,7 @@ export async function startFakeOpenAI(initial: Partial<FakeBehaviour> = {}): Pro
       open.delete(res);
       return;
     }
-    chunk({}, "stop");
+    chunk({}, b.finishReason ?? "stop");
     if (request.stream_options?.include_usage) {
       const prompt = roughTokens(request.messages.map((m) => m.content).join(""));
       const completion = roughTokens(parts.join(""));

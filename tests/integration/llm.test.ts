@@ -167,6 +167,36 @@ describe("LLM answers through the real openai SDK against a fake server", () => 
     expect(countTokens(answer)).toBeLessThan(250);
   });
 
+  it("a provider that stops at max_tokens (finish_reason length): the answer ends with the limit's notice", async () => {
+    const app = await testApp(llmEnv({ MAX_ANSWER_TOKENS: "100" }));
+    fake.once({ reply: tokenReply(40), finishReason: "length" });
+    const r = recordingSink();
+    await app.bot.handle(inbound("What is RAG?"), r.sink);
+    expect(r.failure).toBeUndefined();
+    expect(r.text).toMatch(/stopped here: answers are limited to about 100 tokens/);
+    expect(r.meta?.text).toMatch(/limited to about 100 tokens/);
+    // The stored turn carries the notice too: the next answer knows this one was cut.
+    const [turn] = await app.bot.services.memory.history("cli:local:c1:-");
+    expect(turn?.answer).toMatch(/limited to about 100 tokens/);
+  });
+
+  it("an empty answer, or one the provider's content filter stopped, is said as such, never shown blank", async () => {
+    const app = await testApp(llmEnv());
+    for (const [behaviour, code, words] of [
+      [{ reply: () => [] }, "llm_empty", /empty answer/],
+      [{ reply: () => ["  ", "\n"] }, "llm_empty", /empty answer/],
+      [{ reply: () => ["RAG is"], finishReason: "content_filter" }, "llm_filtered", /content filter/],
+    ] as const) {
+      fake.once(behaviour);
+      const r = recordingSink();
+      await app.bot.handle(inbound("What is RAG?"), r.sink);
+      expect(r.failure?.error.code).toBe(code);
+      expect(r.failure?.message).toMatch(words);
+    }
+    // Nothing was stored for them.
+    expect(await app.bot.services.memory.history("cli:local:c1:-")).toEqual([]);
+  });
+
   it("a stream that stalls after it started times out instead of hanging", async () => {
     const app = await testApp(llmEnv({ OPENAI_TIMEOUT_MS: "300" }));
     fake.once({ chunkDelayMs: 2_000 });

@@ -19,6 +19,8 @@ export interface AnswerResult {
   covered: boolean;
   mode: AnswerMode;
   usage?: Usage | undefined;
+  /** The model stopped at its token limit (finish_reason "length"): the text ends mid-answer. */
+  truncated?: boolean | undefined;
 }
 
 /**

@@ -113,6 +113,7 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
       // The answer's pieces, joined at the end (not a rope of one node per piece, alive all answer long).
       const parts: string[] = [];
       let usage: Usage | undefined;
+      let finishReason: string | undefined;
       let completed = false;
       try {
         // The SDK sends the request (auth, base URL, retries, status errors); the SSE body is read here
@@ -178,7 +179,10 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
                 };
               }
               const choice = chunk.choices?.[0];
-              if (choice?.finish_reason) finished = true;
+              if (choice?.finish_reason) {
+                finished = true;
+                finishReason = choice.finish_reason;
+              }
               const delta = choice?.delta?.content;
               if (delta) shown += filter.push(marker.push(delta));
             }
@@ -215,6 +219,11 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
         if (!completed) abort.abort();
       }
 
+      // A provider's filter that stopped the answer, or an answer with no words, is said, never shown blank.
+      if (finishReason === "content_filter")
+        throw new BotError("The provider's content filter stopped the answer.", "llm_filtered");
+      const text = parts.join("").trim();
+      if (!text) throw new BotError("The language model sent an empty answer.", "llm_empty");
       // Covered unless the model said the memo does not cover it; the sources are the sections it cited.
       const covered = !marker.seen();
       const sources: SourceRef[] = covered
@@ -223,7 +232,7 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
             return section ? [{ id: section.id, title: section.title, n }] : [];
           })
         : [];
-      return { text: parts.join("").trim(), sources, covered, mode: "llm", usage };
+      return { text, sources, covered, mode: "llm", usage, truncated: finishReason === "length" };
     },
   };
 }
