@@ -195,6 +195,13 @@ describe("LLM answers through the real openai SDK against a fake server", () => 
     }
     // Nothing was stored for them.
     expect(await app.bot.services.memory.history("cli:local:c1:-")).toEqual([]);
+    // The marker alone is no empty answer: the model said the memo does not cover it.
+    fake.once({ reply: () => ["[[NOT_", "COVERED]]"] });
+    const r = recordingSink();
+    await app.bot.handle(inbound("Who won the 1998 World Cup?"), r.sink);
+    expect(r.failure).toBeUndefined();
+    expect(r.text).toMatch(/The memo doesn't cover that/);
+    expect(r.meta).toMatchObject({ covered: false, sources: [] });
   });
 
   it("a stream that stalls after it started times out instead of hanging", async () => {

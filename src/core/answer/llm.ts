@@ -7,6 +7,7 @@ import type { Logger } from "../log.js";
 import type { SourceRef, Usage } from "../types.js";
 import type { Answerer, AnswerResult } from "./answerer.js";
 import { createCitationFilter, createMarkerFilter } from "./citations.js";
+import { notCoveredText } from "./offline.js";
 import { buildMessages, createSystemPrompt } from "./prompt.js";
 
 /** The LLM settings from the config, plus the history budget they share with other answerers. */
@@ -222,6 +223,12 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
       // A provider's filter that stopped the answer, or an answer with no words, is said, never shown blank.
       if (finishReason === "content_filter")
         throw new BotError("The provider's content filter stopped the answer.", "llm_filtered");
+      // The model said only that the memo does not cover it (the marker alone): the reader is told so.
+      if (!parts.join("").trim() && marker.seen()) {
+        const notCovered = notCoveredText(knowledge, lang);
+        parts.push(notCovered);
+        yield notCovered;
+      }
       const text = parts.join("").trim();
       if (!text) throw new BotError("The language model sent an empty answer.", "llm_empty");
       // Covered unless the model said the memo does not cover it; the sources are the sections it cited.
