@@ -50,6 +50,26 @@ describe("LLM answers through the real openai SDK against a fake server", () => 
     expect(app.log.lines().some((l) => l.citation === 99)).toBe(true);
   });
 
+  it("a reasoning model's <think> block (Ollama, vLLM without a reasoning parser) is never shown", async () => {
+    fake.once({
+      reply: () => [
+        "<thi",
+        "nk>\nThe user asks about RAG; section [99]? no, ",
+        "[14].</th",
+        "ink>\n\n",
+        "RAG retrieves first [14].",
+      ],
+    });
+    const app = await testApp(llmEnv());
+    const r = recordingSink();
+    await app.bot.handle(inbound("What is RAG?"), r.sink);
+    expect(r.failure).toBeUndefined();
+    expect(r.text).toBe("RAG retrieves first [14].");
+    expect(r.meta?.sources.map((s) => s.n)).toEqual([14]);
+    // Its words were never read as the answer's: no citation in them was checked.
+    expect(app.log.lines().some((l) => l.citation === 99)).toBe(false);
+  });
+
   it("lets the model judge coverage: a keyword miss is a hint, not an order to refuse", async () => {
     // A question the keyword search does not match; the model finds the section in the memo and cites it.
     fake.once({ reply: () => ["Ask it to ", "think in steps ", "[11]", "."] });

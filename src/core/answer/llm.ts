@@ -9,6 +9,7 @@ import type { Answerer, AnswerResult } from "./answerer.js";
 import { createCitationFilter, createMarkerFilter } from "./citations.js";
 import { notCoveredText } from "./offline.js";
 import { buildMessages, createSystemPrompt } from "./prompt.js";
+import { createThinkFilter } from "./think.js";
 
 /** The LLM settings from the config, plus the history budget they share with other answerers. */
 export type LlmOptions = NonNullable<Config["llm"]> & { historyTokenBudget: number };
@@ -109,7 +110,9 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
             "removed a citation to a section that does not exist",
           ),
       );
-      // The not-covered marker is taken out first, then citations are checked on what remains.
+      // A reasoning model's <think> block is taken out first, then the not-covered marker; citations are
+      // checked on what remains.
+      const think = createThinkFilter();
       const marker = createMarkerFilter();
       // The answer's pieces, joined at the end (not a rope of one node per piece, alive all answer long).
       const parts: string[] = [];
@@ -185,7 +188,7 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
                 finishReason = choice.finish_reason;
               }
               const delta = choice?.delta?.content;
-              if (delta) shown += filter.push(marker.push(delta));
+              if (delta) shown += filter.push(marker.push(think.push(delta)));
             }
             events.length = 0;
             if (shown) {
@@ -208,7 +211,7 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
           throw new BotError("The language model's answer was cut off.", "stream_interrupted");
         }
         completed = true;
-        const rest = filter.push(marker.flush()) + filter.flush();
+        const rest = filter.push(marker.push(think.flush()) + marker.flush()) + filter.flush();
         if (rest) {
           parts.push(rest);
           yield rest;
