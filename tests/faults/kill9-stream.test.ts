@@ -95,3 +95,77 @@ describe("kill -9 mid-answer, then a restart", () => {
     );
   });
 });
+
+describe("kill -9 mid-answer where Slack has no native streaming (a placeholder edited)", () => {
+  async function stack(llmBehaviour: Parameters<typeof startFakeOpenAI>[0]) {
+    const slack: FakeSlack = await startFakeSlack({ nativeStreaming: false });
+    cleanups.push(() => slack.close());
+    const llm: FakeOpenAI = await startFakeOpenAI(llmBehaviour);
+    cleanups.push(() => llm.close());
+    const dir = mkdtempSync(path.join(tmpdir(), "memo-kill9-update-"));
+    const env = {
+      SLACK_BOT_TOKEN: "xoxb-kill9-token-1234567890",
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: slack.apiUrl,
+      SLACK_NATIVE_STREAMING: "false",
+      OPENAI_API_KEY: "sk-kill9-key-0000000000",
+      OPENAI_BASE_URL: llm.url,
+      OPENAI_MAX_RETRIES: "0",
+      OPENAI_TIMEOUT_MS: "30000",
+      MAX_ANSWER_TOKENS: "32000",
+      MAX_ANSWER_CHARS: "100000",
+      MEMORY_URL: `sqlite://${path.join(dir, "memory.sqlite")}`,
+      INSTANCE_ID: "replica-b",
+      LOG_LEVEL: "info",
+    };
+    const first = await spawnService(env);
+    cleanups.push(async () => {
+      if (first.child.exitCode === null) first.child.kill("SIGKILL");
+    });
+    const restart = async () => {
+      first.child.kill("SIGKILL");
+      await first.exited;
+      const second = await spawnService(env);
+      cleanups.push(() => second.stop());
+    };
+    return { slack, llm, first, restart };
+  }
+  const root = "1740000101.000100";
+
+  it("text already shown stays; the note goes below it in the thread", async () => {
+    const s = await stack({ mode: "endless", chunkDelayMs: 100, reply: () => ["still ", "going [5] "] });
+    await sendSigned(`${s.first.url}/slack/events`, event(root, "<@UBOT0001> What is RAG?"), {
+      secret: SECRET,
+    });
+    const placeholder = await waitFor(() => s.slack.of("chat.postMessage")[0]?.result?.ts, "the placeholder");
+    const edits = () => s.slack.of("chat.update").filter((c) => c.args.ts === placeholder);
+    await waitFor(() => edits().length > 1, "the answer shown and growing");
+    await s.restart();
+    const note = await waitFor(
+      () => s.slack.of("chat.postMessage").find((c) => /I restarted/.test(String(c.args.text))),
+      "the note",
+    );
+    expect(note.args.thread_ts).toBe(root);
+    // The answer's message was not written over.
+    expect(edits().some((c) => /I restarted/.test(JSON.stringify(c.args)))).toBe(false);
+  });
+
+  it("a placeholder that shows nothing yet is replaced by the note", async () => {
+    const s = await stack({ mode: "hang" });
+    await sendSigned(`${s.first.url}/slack/events`, event(root, "<@UBOT0001> What is RAG?"), {
+      secret: SECRET,
+    });
+    const placeholder = await waitFor(() => s.slack.of("chat.postMessage")[0]?.result?.ts, "the placeholder");
+    // The open reply is recorded within half a second.
+    await new Promise((r) => setTimeout(r, 1_000));
+    await s.restart();
+    const replaced = await waitFor(
+      () =>
+        s.slack
+          .of("chat.update")
+          .find((c) => c.args.ts === placeholder && /I restarted/.test(String(c.args.text))),
+      "the placeholder replaced by the note",
+    );
+    expect(replaced).toBeDefined();
+  });
+});

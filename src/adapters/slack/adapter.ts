@@ -360,6 +360,13 @@ export function createSlackAdapter(
             markdown_text: `\n\n${note}`,
           });
           await app.client.chat.stopStream({ channel: ref.channel, ts: ref.ts });
+        } else if (ref.shown) {
+          // The message shows part of the answer: it stays, and the note goes right below it.
+          await app.client.chat.postMessage({
+            channel: ref.channel,
+            thread_ts: ref.thread ?? ref.ts,
+            text: note,
+          });
         } else {
           await app.client.chat.update({ channel: ref.channel, ts: ref.ts, text: note, blocks: [] });
         }

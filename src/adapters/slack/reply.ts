@@ -1,4 +1,5 @@
 import type { ChatStreamer, WebClient } from "@slack/web-api";
+import type { OpenReplyRef } from "../../core/conversation/open-replies.js";
 import { chunk, neutralize, plainText, safeStable } from "../../core/conversation/render.js";
 import type { Logger } from "../../core/log.js";
 import type { ReplyMeta, ReplySink } from "../../core/types.js";
@@ -27,7 +28,7 @@ export interface SlackReplyOptions {
   /** Minimum time between two edits of one message. */
   editIntervalMs: number;
   /** Told when a message starts showing an unfinished answer, and when every one is finished. */
-  onOpen?: ((ref: { channel: string; ts: string; kind: "stream" | "message" }) => void) | undefined;
+  onOpen?: ((ref: OpenReplyRef) => void) | undefined;
   onClose?: ((ts: string) => void) | undefined;
   /** Told each message's ts as soon as it is posted (the core maps it to its conversation). */
   onSent?: ((ts: string) => void) | undefined;
@@ -98,6 +99,15 @@ export function createSlackReply(
     const text = textSoFar();
     const body = withHeader(safeStable("slack", text.trim() ? text.replace(/^\s+/, "") : ""));
     return body.length > MARKDOWN_LIMIT ? `${body.slice(0, MARKDOWN_LIMIT - 1)}…` : body;
+  };
+
+  // Once a message shows part of the answer, a run killed now leaves that text: the next run adds its note
+  // below it instead of writing over it (adapter.ts, closeLeftOpen).
+  let shownRecorded = false;
+  const recordShown = () => {
+    if (shownRecorded || !ts) return;
+    shownRecorded = true;
+    options.onOpen?.({ channel, ts, kind: "message", thread: options.threadTs, shown: true });
   };
 
   const postPlaceholder = async () => {
@@ -173,6 +183,7 @@ export function createSlackReply(
         ts = res.ts;
         track(ts);
       }
+      recordShown();
     }
   };
 
@@ -186,6 +197,7 @@ export function createSlackReply(
     }
     if (!ts) return;
     await client.chat.update({ channel, ts, markdown_text: target });
+    recordShown();
   };
 
   const throttle = createThrottle(flush, options.editIntervalMs, (e) =>

@@ -10,6 +10,10 @@ export interface OpenReplyRef {
   ts: string;
   /** A Slack native stream (closed with stopStream) or an edited message (closed with an edit). */
   kind: "stream" | "message";
+  /** The thread the message is in (Slack), where a note about it can go. */
+  thread?: string | undefined;
+  /** The message already shows part of the answer (not only a placeholder): that text is kept. */
+  shown?: boolean | undefined;
 }
 
 export interface OpenReplies {
