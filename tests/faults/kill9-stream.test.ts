@@ -28,33 +28,48 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
 });
 
+/** A Slack fake, an LLM fake and the bot as a process on a SQLite file; restart() kills it (-9) and starts it again. */
+async function stack(native: boolean, llmBehaviour: Parameters<typeof startFakeOpenAI>[0]) {
+  const slack: FakeSlack = await startFakeSlack({ nativeStreaming: native });
+  cleanups.push(() => slack.close());
+  const llm: FakeOpenAI = await startFakeOpenAI(llmBehaviour);
+  cleanups.push(() => llm.close());
+  const dir = mkdtempSync(path.join(tmpdir(), "memo-kill9-"));
+  const env = {
+    SLACK_BOT_TOKEN: "xoxb-kill9-token-1234567890",
+    SLACK_SIGNING_SECRET: SECRET,
+    SLACK_API_URL: slack.apiUrl,
+    SLACK_NATIVE_STREAMING: String(native),
+    OPENAI_API_KEY: "sk-kill9-key-0000000000",
+    OPENAI_BASE_URL: llm.url,
+    OPENAI_MAX_RETRIES: "0",
+    OPENAI_TIMEOUT_MS: "30000",
+    MAX_ANSWER_TOKENS: "32000",
+    MAX_ANSWER_CHARS: "100000",
+    MEMORY_URL: `sqlite://${path.join(dir, "memory.sqlite")}`,
+    INSTANCE_ID: "replica-a",
+    LOG_LEVEL: "info",
+  };
+  const first = await spawnService(env);
+  cleanups.push(async () => {
+    if (first.child.exitCode === null) first.child.kill("SIGKILL");
+  });
+  const restart = async () => {
+    first.child.kill("SIGKILL");
+    await first.exited;
+    const second = await spawnService(env);
+    cleanups.push(() => second.stop());
+    return second;
+  };
+  return { slack, llm, first, restart };
+}
+
 describe("kill -9 mid-answer, then a restart", () => {
   it("closes the stream the killed run left open and answers the next question in the thread within 15 s", async () => {
-    const slack: FakeSlack = await startFakeSlack({ nativeStreaming: true });
-    cleanups.push(() => slack.close());
-    const llm: FakeOpenAI = await startFakeOpenAI({
+    const { slack, llm, first, restart } = await stack(true, {
       mode: "endless",
       chunkDelayMs: 100,
       reply: () => ["still ", "going [5] "],
-    });
-    cleanups.push(() => llm.close());
-    const dir = mkdtempSync(path.join(tmpdir(), "memo-kill9-"));
-    const env = {
-      SLACK_BOT_TOKEN: "xoxb-kill9-token-1234567890",
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_API_URL: slack.apiUrl,
-      OPENAI_API_KEY: "sk-kill9-key-0000000000",
-      OPENAI_BASE_URL: llm.url,
-      OPENAI_MAX_RETRIES: "0",
-      MAX_ANSWER_TOKENS: "32000",
-      MAX_ANSWER_CHARS: "100000",
-      MEMORY_URL: `sqlite://${path.join(dir, "memory.sqlite")}`,
-      INSTANCE_ID: "replica-a",
-      LOG_LEVEL: "info",
-    };
-    const first = await spawnService(env);
-    cleanups.push(async () => {
-      if (first.child.exitCode === null) first.child.kill("SIGKILL");
     });
     const root = "1740000001.000100";
     await sendSigned(`${first.url}/slack/events`, event(root, "<@UBOT0001> What is RAG?"), {
@@ -63,12 +78,8 @@ describe("kill -9 mid-answer, then a restart", () => {
     const started = await waitFor(() => slack.of("chat.startStream")[0], "the answer streaming");
     await waitFor(() => slack.of("chat.appendStream").length > 1, "more of the answer");
     const streamTs = String(started.result?.ts);
-    first.child.kill("SIGKILL");
-    await first.exited;
-
     llm.behave({ mode: "ok", chunkDelayMs: 0, reply: () => ["Follow-up answer [5]."] });
-    const second = await spawnService(env);
-    cleanups.push(() => second.stop());
+    const second = await restart();
     // The stream the killed run left open is ended, with a note saying why.
     const stopped = await waitFor(
       () => slack.of("chat.stopStream").find((c) => c.args.ts === streamTs),
@@ -97,43 +108,14 @@ describe("kill -9 mid-answer, then a restart", () => {
 });
 
 describe("kill -9 mid-answer where Slack has no native streaming (a placeholder edited)", () => {
-  async function stack(llmBehaviour: Parameters<typeof startFakeOpenAI>[0]) {
-    const slack: FakeSlack = await startFakeSlack({ nativeStreaming: false });
-    cleanups.push(() => slack.close());
-    const llm: FakeOpenAI = await startFakeOpenAI(llmBehaviour);
-    cleanups.push(() => llm.close());
-    const dir = mkdtempSync(path.join(tmpdir(), "memo-kill9-update-"));
-    const env = {
-      SLACK_BOT_TOKEN: "xoxb-kill9-token-1234567890",
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_API_URL: slack.apiUrl,
-      SLACK_NATIVE_STREAMING: "false",
-      OPENAI_API_KEY: "sk-kill9-key-0000000000",
-      OPENAI_BASE_URL: llm.url,
-      OPENAI_MAX_RETRIES: "0",
-      OPENAI_TIMEOUT_MS: "30000",
-      MAX_ANSWER_TOKENS: "32000",
-      MAX_ANSWER_CHARS: "100000",
-      MEMORY_URL: `sqlite://${path.join(dir, "memory.sqlite")}`,
-      INSTANCE_ID: "replica-b",
-      LOG_LEVEL: "info",
-    };
-    const first = await spawnService(env);
-    cleanups.push(async () => {
-      if (first.child.exitCode === null) first.child.kill("SIGKILL");
-    });
-    const restart = async () => {
-      first.child.kill("SIGKILL");
-      await first.exited;
-      const second = await spawnService(env);
-      cleanups.push(() => second.stop());
-    };
-    return { slack, llm, first, restart };
-  }
   const root = "1740000101.000100";
 
   it("text already shown stays; the note goes below it in the thread", async () => {
-    const s = await stack({ mode: "endless", chunkDelayMs: 100, reply: () => ["still ", "going [5] "] });
+    const s = await stack(false, {
+      mode: "endless",
+      chunkDelayMs: 100,
+      reply: () => ["still ", "going [5] "],
+    });
     await sendSigned(`${s.first.url}/slack/events`, event(root, "<@UBOT0001> What is RAG?"), {
       secret: SECRET,
     });
@@ -151,7 +133,7 @@ describe("kill -9 mid-answer where Slack has no native streaming (a placeholder 
   });
 
   it("a placeholder that shows nothing yet is replaced by the note", async () => {
-    const s = await stack({ mode: "hang" });
+    const s = await stack(false, { mode: "hang" });
     await sendSigned(`${s.first.url}/slack/events`, event(root, "<@UBOT0001> What is RAG?"), {
       secret: SECRET,
     });

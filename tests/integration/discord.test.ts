@@ -61,6 +61,19 @@ async function harness(
   return h;
 }
 
+/** Someone replies to the bot's message `answerId`: it is asked in that conversation, with the first turn. */
+async function replyAndExpectFollowUp(h: Harness, answerId: string) {
+  h.discord.dispatch(
+    "MESSAGE_CREATE",
+    h.discord.message("and how is that different from fine-tuning?", {
+      message_reference: { message_id: answerId, channel_id: CHANNEL_ID, guild_id: GUILD_ID },
+      type: 19,
+    }),
+  );
+  await waitFor(() => h.llm?.requests.length === 2, "second LLM request", 15_000);
+  expect(h.llm?.requests[1]?.messages.map((m) => m.role)).toEqual(["system", "user", "assistant", "user"]);
+}
+
 const botMessages = (d: FakeDiscord) => d.of("POST", /^\/channels\/\d+\/messages$/);
 /** The buttons on a message the bot sent (suggestions, then 👍/👎): custom id and label. */
 const buttonsOf = (call: { body?: Record<string, unknown> | undefined } | undefined) =>
@@ -176,15 +189,7 @@ describe("Discord adapter (real discord.js, fake REST + gateway)", () => {
       "the answer's first edit",
     );
     expect(finished(h.discord)).toBe(false);
-    h.discord.dispatch(
-      "MESSAGE_CREATE",
-      h.discord.message("and how is that different from fine-tuning?", {
-        message_reference: { message_id: answerId, channel_id: CHANNEL_ID, guild_id: GUILD_ID },
-        type: 19,
-      }),
-    );
-    await waitFor(() => h.llm?.requests.length === 2, "second LLM request", 15_000);
-    expect(h.llm?.requests[1]?.messages.map((m) => m.role)).toEqual(["system", "user", "assistant", "user"]);
+    await replyAndExpectFollowUp(h, answerId);
   });
 
   it("the bot's first message is mapped to its conversation as soon as it is posted, before more text comes", async () => {
@@ -196,15 +201,7 @@ describe("Discord adapter (real discord.js, fake REST + gateway)", () => {
     const answerId = await waitFor(() => firstBotMessageId(h.discord), "the answer's first message");
     await waitFor(() => h.app.state.get(`botmsg:discord:${answerId}`), "the message mapped");
     expect(h.llm?.timings[0]?.chunks).toBe(1);
-    h.discord.dispatch(
-      "MESSAGE_CREATE",
-      h.discord.message("and how is that different from fine-tuning?", {
-        message_reference: { message_id: answerId, channel_id: CHANNEL_ID, guild_id: GUILD_ID },
-        type: 19,
-      }),
-    );
-    await waitFor(() => h.llm?.requests.length === 2, "second LLM request", 15_000);
-    expect(h.llm?.requests[1]?.messages.map((m) => m.role)).toEqual(["system", "user", "assistant", "user"]);
+    await replyAndExpectFollowUp(h, answerId);
   });
 
   it("/ask is deferred at once, then the original response is edited with the answer", async () => {
