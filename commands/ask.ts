@@ -108,9 +108,11 @@ export const ask: Command = {
     // The platform shows that an answer is coming while retrieval and the model work.
     ctx.open();
 
-    // One deadline for the whole answer, whatever the model does (a stream that never ends included).
+    // One deadline for the whole answer, whatever the model does (a stream that never ends included). It
+    // starts when the answer does: the time spent waiting for the conversation (a question before it in the
+    // same thread, another replica's lease) is not taken from it.
     const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), config.answerDeadlineMs);
+    let timer: NodeJS.Timeout | undefined;
     const signal = AbortSignal.any([ctx.signal, deadline.signal]);
     const maxChars = config.maxAnswerChars;
     const maxTokens = config.llm?.maxAnswerTokens;
@@ -120,6 +122,7 @@ export const ask: Command = {
     let answered: { text: string; sources: SourceRef[]; covered: boolean } | undefined;
     try {
       await memory.withConversation(ctx.conversation, async (history) => {
+        timer = setTimeout(() => deadline.abort(), config.answerDeadlineMs);
         // A clicked suggestion (an action) is a whole question, written to be answered on its own: it is
         // searched alone. Typed questions may lean on the last one ("and agents?"): searched with the history.
         const search = retriever.search(question, ctx.inbound.kind === "action" ? {} : { history });

@@ -224,6 +224,21 @@ describe("LLM answers through the real openai SDK against a fake server", () => 
     expect(r.meta).toMatchObject({ covered: false, sources: [] });
   });
 
+  it("a question that waited for its conversation gets the whole answer deadline, not what was left of it", async () => {
+    // The first question in a thread runs into the 5 s deadline; the second waited those 5 s in the queue.
+    const app = await testApp(llmEnv({ ANSWER_DEADLINE_SECONDS: "5", OPENAI_TIMEOUT_MS: "10000" }));
+    fake.once({ mode: "endless", chunkDelayMs: 100, reply: () => ["more "] });
+    const first = recordingSink();
+    const second = recordingSink();
+    await Promise.all([
+      app.bot.handle(inbound("What is RAG?", { thread: "deadline" }), first.sink),
+      app.bot.handle(inbound("And what is an agent?", { thread: "deadline" }), second.sink),
+    ]);
+    expect(first.failure?.error.code).toBe("llm_timeout");
+    expect(second.failure).toBeUndefined();
+    expect(second.meta?.covered).toBe(true);
+  }, 20_000);
+
   it("a stream that stalls after it started times out instead of hanging", async () => {
     const app = await testApp(llmEnv({ OPENAI_TIMEOUT_MS: "300" }));
     fake.once({ chunkDelayMs: 2_000 });

@@ -81,6 +81,10 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
 
       // The SDK's timeout covers the wait for the response; a stream that stalls after it started is
       // caught by an idle timer of the same length.
+      // A signal that is already aborted (the deadline passed, or shutdown began, while this question waited
+      // for its conversation) sends no request: "abort" events do not fire for it.
+      if (signal?.aborted)
+        throw new BotError("The answer was stopped.", "shutting_down", { cause: signal.reason });
       const abort = new AbortController();
       const onAbort = () => abort.abort(signal?.reason);
       signal?.addEventListener("abort", onAbort, { once: true });
