@@ -3,7 +3,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createDiscordAdapter, type DiscordAdapter } from "../../src/adapters/discord/adapter.js";
 import { createSlackAdapter, type SlackAdapter } from "../../src/adapters/slack/adapter.js";
-import { neutralize, safeStable } from "../../src/core/conversation/render.js";
+import { neutralize, safePlainText, safeStable } from "../../src/core/conversation/render.js";
 import { projectRoot } from "../../src/core/paths.js";
 import { BOT_ID, type FakeDiscord, startFakeDiscord } from "../fakes/discord-server.js";
 import { type FakeOpenAI, startFakeOpenAI } from "../fakes/openai-server.js";
@@ -41,6 +41,12 @@ const PIECES = [
   "fine-tuning adjusts a model [7]. ",
   "see <https://example.com|the guide>. ",
   "emails: ops@here.example ",
+  // Mentions split by Markdown: harmless as Markdown, a ping once the plain fallback text strips it.
+  "<`!here`> ",
+  "<**!**channel> ",
+  "<[!everyone](https://x.example)> ",
+  "<_!channel_> ",
+  "<~~!here~~> ",
 ];
 
 /** A deterministic pseudo-random generator, so a failing case can be replayed from its seed. */
@@ -88,6 +94,9 @@ describe("mention safety is decided on the whole text, never per piece (property
         const final = neutralize(platform, whole);
         expect(final.startsWith(streamed), `seed ${seed} ${platform} final`).toBe(true);
         expect(PING.test(final), `seed ${seed} ${platform}: ${final}`).toBe(false);
+        // The plain fallback text (notifications, screen readers) made from it.
+        const plain = safePlainText(platform, final);
+        expect(PING.test(plain), `seed ${seed} ${platform} plain: ${plain}`).toBe(false);
       }
     }
   });

@@ -1,5 +1,5 @@
 import type { types } from "@slack/bolt";
-import { neutralize, plainText } from "../../core/conversation/render.js";
+import { neutralize, safePlainText } from "../../core/conversation/render.js";
 import type { SourceRef } from "../../core/types.js";
 
 type KnownBlock = types.KnownBlock;
@@ -162,7 +162,7 @@ export function answerMessages(
   },
 ): { text: string; blocks: KnownBlock[] }[] {
   const messages = splitText(markdown || " ", MARKDOWN_LIMIT).map((piece) => {
-    const plain = plainText(piece) || " ";
+    const plain = safePlainText("slack", piece) || " ";
     const blocks: KnownBlock[] = [{ type: "markdown", text: piece }];
     return { text: plain.length > FALLBACK_LIMIT ? `${plain.slice(0, FALLBACK_LIMIT - 1)}…` : plain, blocks };
   });

@@ -1,6 +1,6 @@
 import type { ChatStreamer, WebClient } from "@slack/web-api";
 import type { OpenReplyRef } from "../../core/conversation/open-replies.js";
-import { chunk, neutralize, plainText, safeStable } from "../../core/conversation/render.js";
+import { chunk, neutralize, safePlainText, safeStable } from "../../core/conversation/render.js";
 import type { Logger } from "../../core/log.js";
 import type { ReplyMeta, ReplySink } from "../../core/types.js";
 import { createThrottle } from "../shared/throttle.js";
@@ -114,7 +114,9 @@ export function createSlackReply(
     const res = await client.chat.postMessage({
       channel,
       ...where(),
-      text: options.header ? `${plainText(options.header)}\n\n${options.placeholder}` : options.placeholder,
+      text: options.header
+        ? `${safePlainText("slack", options.header)}\n\n${options.placeholder}`
+        : options.placeholder,
     });
     ts = res.ts;
     track(ts);
@@ -321,7 +323,7 @@ export function createSlackReply(
       await finish(withHeader(shown ? `${shown}\n\n${notice}` : notice), undefined).catch(
         async (err: unknown) => {
           logger.warn({ err }, "could not end the answer with the error; posting it instead");
-          await client.chat.postMessage({ channel, ...where(), text: plainText(notice) });
+          await client.chat.postMessage({ channel, ...where(), text: safePlainText("slack", notice) });
         },
       );
       closeAll();

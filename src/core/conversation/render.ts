@@ -67,9 +67,14 @@ export function clip(text: string, max: number): string {
 
 /**
  * Markdown → plain text for fallback texts (notifications, screen readers): no `#`, `**`, backticks or
- * link syntax, list markers kept as bullets.
+ * link syntax, list markers kept as bullets — made safe after the markup is gone, since taking it away can
+ * join a mention again (``<`!here`>``, `<**!**channel>` → `<!here>`, `<!channel>`).
  */
-export function plainText(markdown: string): string {
+export function safePlainText(platform: Platform, markdown: string): string {
+  return neutralize(platform, plainText(markdown));
+}
+
+function plainText(markdown: string): string {
   return markdown
     .replace(/```[a-z0-9_-]*\n?([\s\S]*?)```/gi, "$1")
     .replace(/^\s{0,3}#{1,6}\s+/gm, "")
