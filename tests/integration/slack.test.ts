@@ -460,6 +460,39 @@ describe("Slack adapter (real Bolt, fake Slack Web API)", () => {
     );
   });
 
+  it("a natively streamed answer longer than one message continues in the thread without losing a word", async () => {
+    const h = await harness({
+      // ~24,000 characters over ~3 s: the stream fills its message while edits are still going on.
+      llm: { mode: "ok", chunkDelayMs: 40 },
+      env: { MAX_ANSWER_CHARS: "40000", MAX_ANSWER_TOKENS: "32000" },
+    });
+    const paragraphs = Array.from({ length: 40 }, (_, i) => `Paragraph ${i} ${"word ".repeat(120)}[14]`);
+    h.llm?.behave({ reply: () => paragraphs.flatMap((p) => [p.slice(0, 300), `${p.slice(300)}\n\n`]) });
+    await sendSigned(h.url, event(), { secret: SECRET });
+    await waitFor(
+      () =>
+        h.slack.calls.some(
+          (c) => c.method === "chat.postMessage" && JSON.stringify(c.args.blocks ?? "").includes("Sources"),
+        ),
+      "the last message of the answer",
+      20_000,
+    );
+    // What the reader sees: the stream (every piece Slack took), then the messages that continue it.
+    const streamed = h.slack.calls
+      .filter((c) => /^chat\.(start|append|stop)Stream$/.test(c.method) && c.result?.ok === true)
+      .map((c) => streamText(c.args))
+      .join("");
+    const continued = h.slack
+      .of("chat.postMessage")
+      .flatMap((c) => (c.args.blocks as { type: string; text?: unknown }[] | undefined) ?? [])
+      .filter((b) => b.type === "markdown")
+      .map((b) => String(b.text));
+    // Compared without white space: the stream may end, and the next message begin, inside a paragraph.
+    const shown = [streamed, ...continued].join("").replace(/\s+/g, "");
+    for (const p of paragraphs) expect(shown).toContain(p.replace(/\s+/g, ""));
+    expect(streamed).not.toMatch(/…$/);
+  });
+
   it("a streamed piece Slack refuses is sent again with the next one: nothing lost, nothing twice", async () => {
     const llm = { chunkDelayMs: 15, reply: tokenReply(200) };
     const clean = await harness({ llm });

@@ -94,10 +94,18 @@ export function createSlackReply(
     options.onSent?.(id);
   };
 
-  /** The safe text to show while streaming: the header, then what is stable so far, one message's worth. */
-  const live = () => {
+  /** The safe text to show while streaming: the header, then what is stable so far. */
+  const stable = () => {
     const text = textSoFar();
-    const body = withHeader(safeStable("slack", text.trim() ? text.replace(/^\s+/, "") : ""));
+    return withHeader(safeStable("slack", text.trim() ? text.replace(/^\s+/, "") : ""));
+  };
+  /**
+   * What an edited message shows while streaming: one message's worth, the cut marked "…" (the final render
+   * replaces it). A native stream takes stable() instead: it is append-only, so a "…" sent into it would
+   * stay, and the final text would no longer continue what was streamed.
+   */
+  const live = () => {
+    const body = stable();
     return body.length > MARKDOWN_LIMIT ? `${body.slice(0, MARKDOWN_LIMIT - 1)}…` : body;
   };
 
@@ -191,13 +199,14 @@ export function createSlackReply(
 
   const flush = async () => {
     await began;
-    const target = live();
-    if (!target) return;
     if (mode === "native") {
+      const target = stable();
+      if (!target) return;
       if (!streaming) return startNative(target);
       return appendUpTo(target);
     }
-    if (!ts) return;
+    const target = live();
+    if (!target || !ts) return;
     await client.chat.update({ channel, ts, markdown_text: target });
     recordShown();
   };
