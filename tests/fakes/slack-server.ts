@@ -29,7 +29,7 @@ export interface FakeSlack {
    * Answer the next call to `method` with `{ok: false, error}` (a platform error: not retried), or, given a
    * number, with that HTTP status (as a Slack-compatible server that lacks the method may).
    */
-  failOnce(method: string, error: string | number): void;
+  failOnce(method: string, error: string | number, times?: number): void;
   /** Socket Mode: send an envelope to every connected client; resolves with the client's ack. */
   sendEnvelope(type: string, payload: unknown): Promise<Record<string, unknown>>;
   socketConnected(): boolean;
@@ -59,7 +59,7 @@ export const USER_NAMES: Record<string, string> = { U02BOB: "bob", U03CAROL: "ca
 export async function startFakeSlack(options: { nativeStreaming?: boolean } = {}): Promise<FakeSlack> {
   const calls: SlackCall[] = [];
   const limited = new Map<string, number>();
-  const failing = new Map<string, string | number>();
+  const failing = new Map<string, { error: string | number; times: number }>();
   let nextTs = 1_700_000_000;
   const sockets = new Set<WebSocket>();
   const pendingAcks = new Map<string, (ack: Record<string, unknown>) => void>();
@@ -160,8 +160,9 @@ export async function startFakeSlack(options: { nativeStreaming?: boolean } = {}
         res.end(JSON.stringify({ ok: false, error: "ratelimited" }));
         return;
       }
-      const error = failing.get(method);
-      failing.delete(method);
+      const planned = failing.get(method);
+      if (planned && --planned.times <= 0) failing.delete(method);
+      const error = planned?.error;
       if (typeof error === "number") {
         res.writeHead(error, { "content-type": "text/plain" }).end("not found");
         return;
@@ -197,8 +198,8 @@ export async function startFakeSlack(options: { nativeStreaming?: boolean } = {}
     responseUrl: `http://127.0.0.1:${port}/response/1`,
     calls,
     of: (method) => calls.filter((c) => c.method === method),
-    failOnce(method, error) {
-      failing.set(method, error);
+    failOnce(method, error, times = 1) {
+      failing.set(method, { error, times });
     },
     rateLimitOnce(method, retryAfterSeconds) {
       limited.set(method, retryAfterSeconds);

@@ -414,6 +414,26 @@ describe("Slack adapter (real Bolt, fake Slack Web API)", () => {
     );
   });
 
+  it("an answer whose error message Slack would not take either is not left open for the next run", async () => {
+    const h = await harness({
+      native: false,
+      llm: { mode: "hang" },
+      env: { SLACK_NATIVE_STREAMING: "false", OPENAI_TIMEOUT_MS: "4000" },
+    });
+    const openKey = `open-replies:slack:${h.app.config.instanceId}`;
+    await sendSigned(h.url, event(), { secret: SECRET });
+    await waitFor(() => h.slack.of("chat.postMessage")[0]?.result?.ok, "the placeholder");
+    await waitFor(() => h.app.state.get(openKey), "the placeholder recorded as open");
+    // The model times out; Slack then refuses both the edit and the fallback post (the bot was removed).
+    h.slack.failOnce("chat.update", "channel_not_found", 10);
+    h.slack.failOnce("chat.postMessage", "channel_not_found", 10);
+    await waitFor(
+      () => h.app.log.lines().some((l) => l.msg === "could not deliver the error message"),
+      "the failed error message",
+    );
+    await waitFor(async () => (await h.app.state.get(openKey)) === undefined, "nothing left open");
+  });
+
   it("output can never ping @channel, @here or @everyone", async () => {
     const h = await harness({ llm: true, native: false });
     h.llm?.behave({ reply: () => ["Hey <!channel> and <!here|here> and <!everyone> and @here, see [14]."] });

@@ -329,13 +329,18 @@ export function createSlackReply(
       await began.catch(() => {});
       const notice = neutralize("slack", `:warning: ${message}`);
       const shown = neutralize("slack", textSoFar().trim());
-      await finish(withHeader(shown ? `${shown}\n\n${notice}` : notice), undefined).catch(
-        async (err: unknown) => {
-          logger.warn({ err }, "could not end the answer with the error; posting it instead");
-          await client.chat.postMessage({ channel, ...where(), text: safePlainText("slack", notice) });
-        },
-      );
-      closeAll();
+      try {
+        await finish(withHeader(shown ? `${shown}\n\n${notice}` : notice), undefined).catch(
+          async (err: unknown) => {
+            logger.warn({ err }, "could not end the answer with the error; posting it instead");
+            await client.chat.postMessage({ channel, ...where(), text: safePlainText("slack", notice) });
+          },
+        );
+      } finally {
+        // Closed even when Slack took nothing (an outage, the bot removed from the channel): the next run
+        // must not post "I restarted" under it.
+        closeAll();
+      }
     },
   };
 }
