@@ -17,6 +17,11 @@ export interface RestCall {
   messageId?: string;
   /** The API version in the request's path (`/api/v10/…` → "10"), if any. */
   version?: string | undefined;
+  /**
+   * A follow-up that Discord turned into the deferred response: sent while the deferral's "thinking…"
+   * message was still there, it took that message's visibility, whatever flags it asked for.
+   */
+  replacedDeferral?: boolean;
 }
 
 export const BOT_ID = "900000000000000001";
@@ -92,6 +97,8 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
   const calls: RestCall[] = [];
   const messages = new Map<string, Record<string, unknown>>();
   const originals = new Map<string, string>();
+  /** Interactions whose deferred "thinking…" message is still showing, with the deferral's flags. */
+  const deferred = new Map<string, number>();
   const limits: { pattern: RegExp; retryAfter: number }[] = [];
   /** One gateway connection per shard; dispatches go to shard 0 (where the guild and DMs live). */
   const shards = new Map<WebSocket, number>();
@@ -226,7 +233,13 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
         );
       }
       if (on("PUT", /^\/channels\/(\d+)\/messages\/(\d+)\/reactions\/[^/]+\/@me$/)) return json(res, 204);
-      if (on("DELETE", /^\/webhooks\/(\d+)\/([^/]+)\/messages\/@original$/)) return json(res, 204);
+      const deleted = on("DELETE", /^\/webhooks\/(\d+)\/([^/]+)\/messages\/@original$/);
+      if (deleted) {
+        // Deleting takes Discord a moment; the deferred message is there until it is done.
+        await new Promise((r) => setTimeout(r, 50));
+        deferred.delete(deleted[2] ?? "");
+        return json(res, 204);
+      }
       const fetchedUser = on("GET", /^\/users\/(\d+)$/);
       if (fetchedUser)
         return json(res, 200, {
@@ -236,17 +249,37 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
           discriminator: "0",
           avatar: null,
         });
-      if (method === "POST" && /^\/interactions\/\d+\/[^/]+\/callback$/.test(path)) return json(res, 204);
+      const callback = on("POST", /^\/interactions\/\d+\/([^/]+)\/callback$/);
+      if (callback) {
+        if (body?.type === 5) {
+          const flags = (body.data as { flags?: number } | undefined)?.flags ?? 0;
+          deferred.set(callback[1] ?? "", flags);
+        }
+        return json(res, 204);
+      }
       const original = on("PATCH", /^\/webhooks\/(\d+)\/([^/]+)\/messages\/@original$/);
       if (original) {
         // The interaction's original response is one message: the same id on every edit.
         const token = original[2] ?? "";
+        deferred.delete(token);
         const id = originals.get(token) ?? nextId();
         originals.set(token, id);
         call.messageId = id;
         return json(res, 200, messageObject(CHANNEL_ID, body ?? {}, id));
       }
-      if (method === "POST" && /^\/webhooks\/\d+\/[^/]+$/.test(path)) {
+      const followUp = on("POST", /^\/webhooks\/\d+\/([^/]+)$/);
+      if (followUp) {
+        // Discord: the first follow-up after a deferral replaces the "thinking…" message, with its flags.
+        const token = followUp[1] ?? "";
+        const flags = deferred.get(token);
+        if (flags !== undefined) {
+          deferred.delete(token);
+          call.replacedDeferral = true;
+          const msg = messageObject(CHANNEL_ID, { ...(body ?? {}), flags });
+          messages.set(msg.id, msg);
+          call.messageId = msg.id;
+          return json(res, 200, msg);
+        }
         const msg = messageObject(CHANNEL_ID, body ?? {});
         messages.set(msg.id, msg);
         call.messageId = msg.id;

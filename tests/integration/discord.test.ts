@@ -222,6 +222,17 @@ describe("Discord adapter (real discord.js, fake REST + gateway)", () => {
     expect(String(edit?.body?.content)).toMatch(/token/);
   });
 
+  it("an /ask refused (an empty question) is said privately, after the public deferral is gone", async () => {
+    const h = await harness();
+    h.discord.dispatch("INTERACTION_CREATE", h.discord.command("ask", { question: "   " }));
+    const refusal = await waitFor(() => h.discord.of("POST", /^\/webhooks\/\d+\/[^/]+$/)[0], "the refusal");
+    expect(h.discord.of("DELETE", /@original$/)).toHaveLength(1);
+    expect(refusal.body?.flags).toBe(64);
+    // Sent while the "thinking…" message was still there, it would have become that public message.
+    expect(refusal.replacedDeferral).toBeUndefined();
+    expect(String(refusal.body?.content)).toMatch(/Ask me a question/);
+  });
+
   it("info commands answer privately", async () => {
     const h = await harness();
     h.discord.dispatch("INTERACTION_CREATE", h.discord.command("topics"));

@@ -216,14 +216,18 @@ export function createDiscordAdapter(
     const open = (opts: OpenReply): ReplySink => {
       if (opts.visibility === "private" && !info && !publicOpened) {
         // The deferral was public (an /ask): say it privately instead, and take the public "thinking" away.
-        void interaction.deleteReply().catch(() => {});
+        // The follow-up waits for the delete: the first follow-up after a deferral takes the deferral's
+        // (public) visibility while the deferred message is still there.
+        const deleted = interaction.deleteReply().catch(() => {});
         const whisper = async (content: string) =>
           (
-            await interaction.followUp({
-              content,
-              allowedMentions: NO_MENTIONS,
-              flags: MessageFlags.Ephemeral,
-            })
+            await deleted.then(() =>
+              interaction.followUp({
+                content,
+                allowedMentions: NO_MENTIONS,
+                flags: MessageFlags.Ephemeral,
+              }),
+            )
           ).id;
         return createDiscordReply(
           {
