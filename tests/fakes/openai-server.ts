@@ -27,6 +27,11 @@ export interface FakeBehaviour {
   cachedTokens?: number;
   /** How the stream says it ended: "stop" (default), "length" (max_tokens reached), "content_filter". */
   finishReason?: string;
+  /**
+   * After the answer: "drop" closes the connection right after the finish_reason chunk (no usage, no
+   * [DONE]); "linger" sends [DONE] but keeps the response open.
+   */
+  after?: "drop" | "linger";
 }
 
 export interface ChatRequest {
@@ -175,6 +180,12 @@ export async function startFakeOpenAI(initial: Partial<FakeBehaviour> = {}): Pro
       return;
     }
     chunk({}, b.finishReason ?? "stop");
+    if (b.after === "drop") {
+      await sleep(30);
+      res.socket?.destroy();
+      open.delete(res);
+      return;
+    }
     if (request.stream_options?.include_usage) {
       const prompt = roughTokens(request.messages.map((m) => m.content).join(""));
       const completion = roughTokens(parts.join(""));
@@ -193,6 +204,7 @@ export async function startFakeOpenAI(initial: Partial<FakeBehaviour> = {}): Pro
       });
     }
     res.write("data: [DONE]\n\n");
+    if (b.after === "linger") return; // left open (closed with the server)
     res.end();
     timing.doneAt = now();
     open.delete(res);

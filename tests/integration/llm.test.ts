@@ -239,6 +239,19 @@ describe("LLM answers through the real openai SDK against a fake server", () => 
     expect(second.meta?.covered).toBe(true);
   }, 20_000);
 
+  it("a complete answer stands when the connection drops before [DONE] or stays open after it", async () => {
+    // The deadline (5 s) is shorter than the stall limit (10 s): an answer held until the stall would fail.
+    const app = await testApp(llmEnv({ ANSWER_DEADLINE_SECONDS: "5", OPENAI_TIMEOUT_MS: "10000" }));
+    for (const after of ["drop", "linger"] as const) {
+      fake.once({ after });
+      const r = recordingSink();
+      await app.bot.handle(inbound("What is RAG?", { thread: `after-${after}` }), r.sink);
+      expect(r.failure, after).toBeUndefined();
+      expect(r.text).toBe("According to the memo, this is explained there [14].");
+      expect(await app.bot.services.memory.history(`cli:local:c1:after-${after}`)).toHaveLength(1);
+    }
+  });
+
   it("a stream that stalls after it started times out instead of hanging", async () => {
     const app = await testApp(llmEnv({ OPENAI_TIMEOUT_MS: "300" }));
     fake.once({ chunkDelayMs: 2_000 });

@@ -11,6 +11,9 @@ import { notCoveredText } from "./offline.js";
 import { buildMessages, createSystemPrompt } from "./prompt.js";
 import { createThinkFilter } from "./think.js";
 
+/** How long the rest of a response body is read once the answer is complete (its finish_reason or [DONE]). */
+const DONE_GRACE_MS = 500;
+
 /** The LLM settings from the config, plus the history budget they share with other answerers. */
 export type LlmOptions = NonNullable<Config["llm"]> & { historyTokenBudget: number };
 
@@ -123,6 +126,9 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
       let usage: Usage | undefined;
       let finishReason: string | undefined;
       let completed = false;
+      // After [DONE] the body is read to its end, so the connection can be reused, but only for a moment:
+      // a server that keeps it open does not hold a finished answer back until the stall timer.
+      let grace: NodeJS.Timeout | undefined;
       try {
         // The SDK sends the request (auth, base URL, retries, status errors); the SSE body is read here
         // with eventsource-parser. The SDK's own stream wraps every chunk in several async iterators and
@@ -156,9 +162,11 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
         const reader = response.body.getReader();
         try {
           for (;;) {
-            // Read to the end of the body even after [DONE], so the connection can be reused.
+            if ((done || finished) && !grace)
+              grace = setTimeout(() => void reader.cancel().catch(() => {}), DONE_GRACE_MS);
             const read = await reader.read().catch((error: unknown) => {
-              if (done) return { done: true as const, value: undefined };
+              // The connection dropped after the answer was complete ([DONE], or its finish_reason): it stands.
+              if (done || finished) return { done: true as const, value: undefined };
               throw error;
             });
             if (read.done) break;
@@ -208,7 +216,8 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
           throw llmError(error, "stream");
         }
         // An aborted stream may simply end: say why it ended.
-        if (stalled && !done) throw new BotError("The language model stopped answering.", "llm_timeout");
+        if (stalled && !done && !finished)
+          throw new BotError("The language model stopped answering.", "llm_timeout");
         if (signal?.aborted)
           throw new BotError("The answer was stopped.", "shutting_down", { cause: signal.reason });
         if (!finished) {
@@ -222,6 +231,7 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
         }
       } finally {
         clearTimeout(idle);
+        clearTimeout(grace);
         signal?.removeEventListener("abort", onAbort);
         // Stopped early (an error, or the consumer left): end the request and its body.
         if (!completed) abort.abort();
