@@ -105,6 +105,9 @@ export const ask: Command = {
     const admission = await limits.admit(ctx.inbound);
     const promptTokens = config.limits.promptReserveTokens + length;
     let usage: Usage | undefined;
+    // What the model has written of this answer so far, estimated (estimateTokens; LLM mode): an answer
+    // that fails midway is charged its prompt and this, not nothing.
+    let tokens = 0;
     // The platform shows that an answer is coming while retrieval and the model work.
     ctx.open();
 
@@ -142,7 +145,7 @@ export const ask: Command = {
         // (and copied by every scavenge) until the answer ends, in each of a few hundred parallel answers.
         const pieces: string[] = [];
         let length = 0;
-        let tokens = 0; // estimated (estimateTokens)
+        tokens = 0;
         let cut: Limit | undefined;
         try {
           let step = await stream.next();
@@ -245,7 +248,12 @@ export const ask: Command = {
       }
     } finally {
       clearTimeout(timer);
-      await admission.settle(usage);
+      await admission.settle(
+        usage ??
+          (config.llm && tokens > 0
+            ? { promptTokens, completionTokens: Math.ceil(tokens), cachedTokens: 0 }
+            : undefined),
+      );
     }
   },
 };

@@ -252,6 +252,22 @@ describe("LLM answers through the real openai SDK against a fake server", () => 
     }
   });
 
+  it("an answer that fails midway is charged to the daily budget for what it spent; one refused up front is not", async () => {
+    const app = await testApp(llmEnv({ DAILY_TOKEN_BUDGET: "1000000" }));
+    // The day's counter, read by adding nothing to it.
+    const spent = () =>
+      app.state.add(`budget:cli:ws:local:${Math.floor(Date.now() / 86_400_000)}`, 0, 60_000);
+    fake.once({ mode: "status", status: 500 });
+    await app.bot.handle(inbound("What is RAG?"), recordingSink().sink);
+    expect(await spent()).toBe(0);
+    fake.once({ mode: "cut", cutAfter: 20, reply: tokenReply(200) });
+    const r = recordingSink();
+    await app.bot.handle(inbound("What is RAG?"), r.sink);
+    expect(r.failure?.error.code).toBe("stream_interrupted");
+    // Its prompt (the memo: thousands of tokens) and the words it wrote.
+    expect(await spent()).toBeGreaterThan(1000);
+  });
+
   it("a stream that stalls after it started times out instead of hanging", async () => {
     const app = await testApp(llmEnv({ OPENAI_TIMEOUT_MS: "300" }));
     fake.once({ chunkDelayMs: 2_000 });
