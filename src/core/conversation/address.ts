@@ -116,11 +116,49 @@ const ACK_WORDS = [
   "ok了",
   "okk",
 ];
-const ACK_ALTERNATION = ACK_WORDS.map((w) => w.replace(/[+]/g, "\\+")).join("|");
-const ACK_PHRASE = new RegExp(
-  `^(?:(?:${ACK_ALTERNATION})(?:[\\s,.!~。,!…]+(?:so much|a lot|again|all|everyone|guys|bot|man|mate|a ton|!+))*[\\s,.!~。,!…]*)+$`,
-  "iu",
-);
+/** Words that may follow an acknowledgement after a separator: "thanks so much", "ok guys". */
+const ACK_INTENSIFIERS = [
+  "so much",
+  "a lot",
+  "again",
+  "all",
+  "everyone",
+  "guys",
+  "bot",
+  "man",
+  "mate",
+  "a ton",
+];
+const ACK_SEPARATOR = /[\s,.!~。,!…]/u;
+
+/**
+ * Whether `text` is acknowledgements only: one or more of ACK_WORDS (next to each other, or apart), each
+ * optionally followed by intensifiers after a separator, with separators anywhere between and at the end.
+ * Read in one pass over the text's positions (which positions can be reached, and how), never by
+ * backtracking: a regular expression with nested repeats took seconds on "kkkk…x" or "thanks!!!!…".
+ */
+function isAckPhrase(text: string): boolean {
+  const n = text.length;
+  if (n > 200) return false; // no acknowledgement is that long
+  // reach[i]: 1 = at i right after an acknowledgement or intensifier; 2 = that, and separators since.
+  const reach = new Uint8Array(n + 1);
+  const mark = (i: number, how: number) => {
+    reach[i] = Math.max(reach[i] ?? 0, how);
+  };
+  const startsAt = (phrase: string, i: number) => text.startsWith(phrase, i);
+  for (const word of ACK_WORDS) if (startsAt(word, 0)) mark(word.length, 1);
+  for (let i = 1; i <= n; i++) {
+    const how = reach[i] ?? 0;
+    if (how === 0) continue;
+    if (i === n) return true;
+    const char = text[i] ?? "";
+    if (ACK_SEPARATOR.test(char)) mark(i + 1, 2);
+    for (const word of ACK_WORDS) if (startsAt(word, i)) mark(i + word.length, 1);
+    if (how === 2) for (const word of ACK_INTENSIFIERS) if (startsAt(word, i)) mark(i + word.length, 1);
+  }
+  return false;
+}
+
 /** Letters or digits in any script: a message without any is an emoji, a "+1", a laugh. */
 const WORDY = /[\p{L}\p{N}]/u;
 const NON_ACK_CONTENT = /[\p{L}\p{N}]/gu;
@@ -136,7 +174,7 @@ export function isAcknowledgement(query: string): boolean {
     .replace(/[^\p{L}\p{N}\s+'.,!?~。,!?…-]/gu, " ")
     .trim();
   if (core.includes("?") || core.includes("?")) return false;
-  return ACK_PHRASE.test(core) || (core.match(NON_ACK_CONTENT)?.length ?? 0) === 0;
+  return isAckPhrase(core) || (core.match(NON_ACK_CONTENT)?.length ?? 0) === 0;
 }
 
 const EN_QUESTION_START =
