@@ -56,9 +56,11 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       neededByAnswers: true,
     });
   }
-  // Slack's receiver serves the routes on PORT; without Slack, a small server does.
+  // Slack's HTTP receiver serves the routes on PORT; otherwise (Discord only, Slack in Socket Mode) a small
+  // server does.
   let server: Server | undefined;
-  if (!config.slack && !shardChild) server = await startRouteServer(routes, config.port);
+  const slackHttp = config.slack !== undefined && !config.slack.appToken;
+  if (!slackHttp && !shardChild) server = await startRouteServer(routes, config.port);
   // After start-up and after each busy period, give the heap it grew back to the OS (see heap-trim.ts).
   const heapTrim = startHeapTrim({ idleForMs: () => app.bot.idleForMs(), logger });
   for (const runner of runners) await runner.start();

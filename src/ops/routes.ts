@@ -77,11 +77,19 @@ function notReady(adapter: Readiness): string {
 /** A plain HTTP server for the routes, when no Slack HTTP receiver is there to carry them. */
 export async function startRouteServer(routes: Route[], port: number): Promise<Server> {
   const server = createServer((req, res) => {
-    const path = new URL(req.url ?? "/", "http://x").pathname;
+    // The path as sent (`//` or `/%zz` included: parsing it as a URL could throw, and end the process).
+    const path = (req.url ?? "/").split("?", 1)[0];
     const route = routes.find((r) => r.path === path && r.method.includes(req.method ?? "GET"));
-    if (route) route.handler(req, res);
-    else
-      res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "not found" }));
+    try {
+      if (route) route.handler(req, res);
+      else
+        res
+          .writeHead(404, { "content-type": "application/json" })
+          .end(JSON.stringify({ error: "not found" }));
+    } catch {
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    }
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

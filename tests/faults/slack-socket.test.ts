@@ -1,3 +1,4 @@
+import { request } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { startService } from "../../src/serve.js";
@@ -52,5 +53,41 @@ describe("Slack Socket Mode readiness follows the socket (issue #11: 12)", () =>
     await service.stop();
     expect(logged("Slack Socket Mode connection lost; reconnecting")).toHaveLength(1);
     expect(log.lines().filter((l) => String(l.msg).includes("not reconnecting"))).toEqual([]);
+  });
+});
+
+/** A GET with the path exactly as given (fetch would normalise `//`). */
+const rawGet = (port: number, path: string) =>
+  new Promise<number>((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, path, method: "GET" }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on("error", reject);
+    req.end();
+  });
+
+describe("the ops routes take any request path (Socket Mode and Discord-only serve them themselves)", () => {
+  it("`//`, `/%zz` and the like get 404 and the process goes on (they ended it through Bolt's route server)", async () => {
+    const slack = await startFakeSlack();
+    cleanups.push(() => slack.close());
+    const port = await freePort();
+    const service = await startService(
+      loadConfig({
+        MEMORY_URL: "memory://",
+        SLACK_BOT_TOKEN: "xoxb-socket-token-1234567890",
+        SLACK_APP_TOKEN: "xapp-1-socket-app-token-123456",
+        SLACK_API_URL: slack.apiUrl,
+        PORT: String(port),
+      }),
+      memoryLogger().logger,
+    );
+    cleanups.push(() => service.stop());
+    await waitFor(async () => (await rawGet(port, "/healthz")) === 200, "ready");
+    for (const path of ["//", "/%zz", "//healthz?x", "/healthz/../..", "/metrics?a=%"]) {
+      expect([404, 200], path).toContain(await rawGet(port, path));
+    }
+    expect(await rawGet(port, "/healthz")).toBe(200);
+    expect(await rawGet(port, "/metrics")).toBe(200);
   });
 });

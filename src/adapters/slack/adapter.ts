@@ -90,11 +90,12 @@ export function createSlackAdapter(
   // The API host (SLACK_API_URL, for a Slack-compatible server or the tests' fake) and a bounded retry.
   const clientOptions = { ...(slackApiUrl ? { slackApiUrl } : {}), retryConfig: SLACK_RETRY };
   const receiver = config.appToken
-    ? new SocketModeReceiver({
+    ? // Socket Mode serves no HTTP here: /healthz and /metrics are the service's own route server (Bolt's
+      // would parse each request's URL unguarded, and a request for `//` would end the process).
+      new SocketModeReceiver({
         appToken: config.appToken,
         logger: boltLogger(logger),
-        customRoutes: options.routes ?? [],
-        installerOptions: { clientOptions, port: options.port },
+        installerOptions: { clientOptions },
       })
     : new HTTPReceiver({
         signingSecret: config.signingSecret ?? "",
