@@ -102,6 +102,11 @@ export async function serve(config: Config, logger: Logger): Promise<number> {
     );
     return 1;
   }
+  // A promise an SDK rejects without a handler would end Node, and every conversation with it: a serving bot
+  // logs it (with its stack, for the bug report) and goes on.
+  process.on("unhandledRejection", (reason) => {
+    logger.error({ err: reason }, "unhandled promise rejection; still serving");
+  });
   const service = await startService(config, logger);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once("SIGTERM", resolve);
