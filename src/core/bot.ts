@@ -81,17 +81,24 @@ export function createBot(services: BotServices, logger: Logger): Bot {
     return { user: cached("user"), channel: cached("channel"), role: cached("role") };
   };
 
+  // The deliveries this process has claimed, newest last: a duplicate is caught here first, and still caught
+  // while the store is down (Slack delivers a channel mention twice, as app_mention and as message).
+  const seenHere = new Map<string, number>();
+  const SEEN_HERE_MAX = 10_000;
+
   /** One delivery, answered once: claimed in the state store (shared by replicas). Fails open. */
   const firstDelivery = async (inbound: Inbound, log: Logger): Promise<boolean> => {
     if (!inbound.id) return true;
+    const key = `seen:${inbound.platform}:${inbound.kind ?? "message"}:${inbound.workspace}:${inbound.channel}:${inbound.id}`;
+    const now = Date.now();
+    if ((seenHere.get(key) ?? 0) > now) return false;
+    seenHere.delete(key);
+    seenHere.set(key, now + DEDUP_TTL_MS);
+    if (seenHere.size > SEEN_HERE_MAX) seenHere.delete(seenHere.keys().next().value as string);
     try {
-      return await services.state.setIfAbsent(
-        `seen:${inbound.platform}:${inbound.kind ?? "message"}:${inbound.workspace}:${inbound.channel}:${inbound.id}`,
-        1,
-        DEDUP_TTL_MS,
-      );
+      return await services.state.setIfAbsent(key, 1, DEDUP_TTL_MS);
     } catch (err) {
-      log.warn({ err }, "dedup unavailable; answering without the duplicate check");
+      log.warn({ err }, "dedup unavailable; answering without the shared duplicate check");
       return true;
     }
   };

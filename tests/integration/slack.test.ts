@@ -365,11 +365,22 @@ describe("Slack adapter (real Bolt, fake Slack Web API)", () => {
     await waitFor(() => answered(h.slack), "answer");
     expect(finalText(h.slack)).toMatch(/RAG/);
     const messages = h.app.log.lines().map((l) => l.msg);
-    expect(messages).toContain("dedup unavailable; answering without the duplicate check");
+    expect(messages).toContain("dedup unavailable; answering without the shared duplicate check");
     expect(messages).toContain("limit not checked: the state is unavailable; answering");
     expect(messages).toContain("history unavailable; answering without it");
     // The outage is logged once, not once per call.
     expect(messages.filter((m) => String(m).startsWith("state store unavailable"))).toHaveLength(1);
+    // Slack delivers the same mention again as a message event, and retries the first: one answer still.
+    const asMessage = JSON.parse(event({ event_id: "Ev-as-message" }));
+    asMessage.event.type = "message";
+    asMessage.event.channel_type = "channel";
+    await sendSigned(h.url, JSON.stringify(asMessage), { secret: SECRET });
+    await sendSigned(h.url, event(), { secret: SECRET, headers: { "x-slack-retry-num": "1" } });
+    await waitFor(
+      () => h.app.log.lines().filter((l) => l.msg === "duplicate delivery ignored").length >= 2,
+      "both duplicates seen",
+    );
+    expect(h.slack.of("chat.startStream").length + h.slack.of("chat.postMessage").length).toBe(1);
   });
 
   it("when the store is down, a thread follow-up is still answered, a top-level channel message is not", async () => {
