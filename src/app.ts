@@ -69,6 +69,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     logger,
   );
   const threads = createThreads(state, config.memory.ttlSeconds * 1000, logger);
+  const openReplies = createOpenReplies(state, config.instanceId, logger);
   const bot = createBot(
     {
       config,
@@ -81,7 +82,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
       commands,
       state,
       threads,
-      openReplies: createOpenReplies(state, config.instanceId, logger),
+      openReplies,
     },
     logger,
   );
@@ -91,6 +92,10 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     state,
     metrics,
     knowledge,
-    close: () => state.close(),
+    // What changed in the open replies is written before the store closes (a clean stop leaves none open).
+    close: async () => {
+      await openReplies.flush();
+      await state.close();
+    },
   };
 }

@@ -21,6 +21,8 @@ export interface OpenReplies {
   closed(platform: string, ts: string): void;
   /** The replies a previous run of this instance left open (killed mid-answer); forgotten once read. */
   leftOpen(platform: string): Promise<OpenReplyRef[]>;
+  /** Writes what changed now (at shutdown, before the store closes: answers that ended are not open). */
+  flush(): Promise<void>;
 }
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -40,18 +42,20 @@ export function createOpenReplies(state: StateStore, instance: string, logger: L
   // The record is written whole, so writes are coalesced: at most one every PERSIST_MS, however many
   // answers open and close meanwhile (a burst of 200 answers costs a few writes, not 400).
   const flush = () => {
+    clearTimeout(timer);
     timer = undefined;
-    for (const platform of dirty) {
+    const writes = [...dirty].map((platform) => {
       const refs = [...(open.get(platform)?.values() ?? [])];
-      void (refs.length > 0 ? state.set(key(platform), refs, DAY_MS) : state.delete(key(platform))).catch(
+      return (refs.length > 0 ? state.set(key(platform), refs, DAY_MS) : state.delete(key(platform))).catch(
         (err: unknown) => logger.debug({ err }, "could not record the open replies"),
       );
-    }
+    });
     dirty.clear();
+    return Promise.all(writes).then(() => {});
   };
   const persist = (platform: string) => {
     dirty.add(platform);
-    timer ??= setTimeout(flush, PERSIST_MS);
+    timer ??= setTimeout(() => void flush(), PERSIST_MS);
     timer.unref?.();
   };
   return {
@@ -64,6 +68,7 @@ export function createOpenReplies(state: StateStore, instance: string, logger: L
     closed(platform, ts) {
       if (open.get(platform)?.delete(ts)) persist(platform);
     },
+    flush,
     async leftOpen(platform) {
       try {
         const refs = (await state.get<OpenReplyRef[]>(key(platform))) ?? [];
