@@ -254,3 +254,25 @@ describe("the state guard", () => {
     await state.close();
   });
 });
+
+describe("SQLite state: expired keys are deleted, not only hidden", () => {
+  it("keys whose TTL passed are gone from the file when the store opens again (and every 10 minutes)", async () => {
+    const file = path.join(await mkdtemp(path.join(tmpdir(), "memo-sweep-")), "s.sqlite");
+    const first = await createState(`sqlite://${file}`);
+    for (let i = 0; i < 200; i++) await first.set(`short:${i}`, i, 20);
+    await first.set("kept", 1, 60_000);
+    await first.add("counter", 1, 20);
+    await first.close();
+    await sleep(50);
+    const second = await createState(`sqlite://${file}`);
+    open.push(second);
+    // Rows in the file, as SQLite holds them (keyv would hide an expired one only when it is read).
+    const { default: KeyvSqlite } = await import("@keyv/sqlite");
+    const raw = new KeyvSqlite({ uri: `sqlite://${file}` });
+    await expect
+      .poll(async () => ((await raw.query("SELECT COUNT(*) AS n FROM keyv")) as { n: number }[])[0]?.n)
+      .toBe(1);
+    expect(await second.get("kept")).toBe(1);
+    await raw.disconnect();
+  });
+});

@@ -17,6 +17,9 @@ export type { StateStore } from "./types.js";
 
 export const NAMESPACE = "memo-bot";
 
+/** How often a SQLite store deletes its expired keys. */
+const SQLITE_SWEEP_MS = 10 * 60 * 1000;
+
 export interface CreateStateOptions {
   /** Bounds Redis's eager connect at start and each queued command. */
   timeoutMs?: number;
@@ -70,7 +73,26 @@ export async function createState(url: string, options: CreateStateOptions = {})
       await keyv.disconnect().catch(() => {});
       throw sqliteStartError(file, error);
     }
-    return state;
+    // keyv deletes an expired row only when it is read again, and most never are (a minute's rate counter,
+    // a delivery's dedup mark, yesterday's budget): without a sweep the file grows for ever.
+    const table = adapter.opts.table ?? "keyv";
+    const sweep = () =>
+      adapter
+        .query(
+          `DELETE FROM ${table} WHERE json_valid(value) AND json_extract(value, '$.expires') < ?`,
+          Date.now(),
+        )
+        .catch((err: unknown) => options.logger?.debug({ err }, "could not sweep expired keys"));
+    void sweep();
+    const timer = setInterval(sweep, SQLITE_SWEEP_MS);
+    timer.unref();
+    return {
+      ...state,
+      async close() {
+        clearInterval(timer);
+        await state.close();
+      },
+    };
   }
 
   if (url.startsWith("redis://") || url.startsWith("rediss://")) {
