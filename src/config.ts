@@ -58,7 +58,24 @@ const memoryUrl = z
   .transform((v) => (v === undefined || v === "" ? "sqlite://./data/memory.sqlite" : v))
   .refine((v) => /^(sqlite|redis|rediss|memory):\/\//.test(v), {
     message: "must start with sqlite://, redis://, rediss:// or memory://",
+  })
+  .refine((v) => !/^rediss?:/.test(v) || redisUrlProblem(v) === undefined, {
+    message:
+      "is not a usable Redis URL: redis://[user:password@]host[:port][/db], a port up to 65535, db a number",
   });
+
+/** What is wrong with a redis:// URL, if anything (the client would fail later with "Invalid URL"). */
+function redisUrlProblem(value: string): string | undefined {
+  try {
+    const url = new URL(value);
+    if (!url.hostname) return "no host";
+    const db = url.pathname.replace(/^\//, "");
+    if (db !== "" && !/^\d+$/.test(db)) return "db is not a number";
+    return undefined;
+  } catch {
+    return "not a URL";
+  }
+}
 
 const logLevel = z
   .string()
@@ -270,6 +287,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   if (e.SLACK_APP_TOKEN && !e.SLACK_APP_TOKEN.startsWith("xapp-")) {
     problems.push("  SLACK_APP_TOKEN must be an app-level token starting with xapp- (Socket Mode)");
+  }
+  // One LLM answer reserves its prompt's most (and its question) and MAX_ANSWER_TOKENS: a budget smaller than
+  // that for a one-word question refuses every question.
+  const oneAnswer = e.KNOWLEDGE_TOKEN_BUDGET + e.HISTORY_TOKEN_BUDGET + e.MAX_ANSWER_TOKENS + 1;
+  if (e.OPENAI_API_KEY && e.DAILY_TOKEN_BUDGET > 0 && e.DAILY_TOKEN_BUDGET < oneAnswer) {
+    problems.push(
+      `  DAILY_TOKEN_BUDGET=${e.DAILY_TOKEN_BUDGET} is less than the least one answer reserves (KNOWLEDGE_TOKEN_BUDGET + HISTORY_TOKEN_BUDGET + MAX_ANSWER_TOKENS + the question = ${oneAnswer} or more), so every question would be refused: raise it to at least ${oneAnswer}, lower those, or set 0 for no budget`,
+    );
   }
   if (problems.length > 0) {
     throw new BotError(

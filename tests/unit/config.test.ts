@@ -44,6 +44,23 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ SLACK_BOT_TOKEN: "xoxb-1" })).toThrowError(/SLACK_SIGNING_SECRET is missing/);
   });
 
+  it("refuses a daily budget too small for one LLM answer, naming it and what one answer reserves", () => {
+    const llm = { OPENAI_API_KEY: "sk-test-0000000000" };
+    expect(() => loadConfig({ ...llm, DAILY_TOKEN_BUDGET: "10000" })).toThrowError(
+      /DAILY_TOKEN_BUDGET=10000 is less than the least one answer reserves .*= 15801 or more/,
+    );
+    expect(loadConfig({ ...llm, DAILY_TOKEN_BUDGET: "20000" }).limits.dailyTokenBudget).toBe(20000);
+    // Offline answers spend no tokens: any budget is fine there.
+    expect(loadConfig({ DAILY_TOKEN_BUDGET: "10" }).limits.dailyTokenBudget).toBe(10);
+  });
+
+  it("refuses a Redis MEMORY_URL the client could not use, naming the variable", () => {
+    for (const bad of ["redis://host:99999", "redis://h:6379/abc", "redis://"]) {
+      expect(() => loadConfig({ MEMORY_URL: bad }), bad).toThrowError(/MEMORY_URL[\s\S]*Redis URL/);
+    }
+    expect(loadConfig({ MEMORY_URL: "redis://:pw@h:6379/2" }).memory.url).toBe("redis://:pw@h:6379/2");
+  });
+
   it("reports every bad variable at once", () => {
     expect(() => loadConfig({ PORT: "x", OPENAI_MAX_RETRIES: "-1" })).toThrowError(
       /PORT[\s\S]*OPENAI_MAX_RETRIES|OPENAI_MAX_RETRIES[\s\S]*PORT/,
