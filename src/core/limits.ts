@@ -127,7 +127,10 @@ export function createLimits(
           if (settled) return;
           settled = true;
           const used = usage ? usage.promptTokens + usage.completionTokens : 0;
-          const correction = used - reserved;
+          // A provider's usage without numbers (no completion_tokens, say) keeps the reservation: adding NaN
+          // would reset the day's counter.
+          if (!Number.isFinite(used) || used < 0) return;
+          const correction = Math.round(used) - reserved;
           if (correction === 0) return;
           try {
             await state.add(key, correction, ttlMs);

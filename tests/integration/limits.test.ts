@@ -60,6 +60,15 @@ describe("daily token budget: reserve, then settle", () => {
     expect((await refusal(l.admit(w)))?.code).toBe("budget_exhausted");
   });
 
+  it("a usage without numbers keeps the reservation instead of resetting the day's count", async () => {
+    const { limits: l } = await limits();
+    const w = inbound("q", { workspace: "W1" });
+    await (await l.admit(w)).settle(usage(500));
+    await (await l.admit(w)).settle({ promptTokens: 100, completionTokens: Number.NaN, cachedTokens: 0 });
+    // 500 used + 300 kept reserved: another 300 does not fit in 1000.
+    expect((await refusal(l.admit(w)))?.code).toBe("budget_exhausted");
+  });
+
   it("the caller can pass the real prompt size", async () => {
     const { limits: l } = await limits();
     const admitted = await l.admit(inbound("q", { workspace: "W1" }), { promptTokens: 700 });

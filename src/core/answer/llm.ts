@@ -188,11 +188,17 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
                 });
               }
               if (chunk.usage) {
-                usage = {
-                  promptTokens: chunk.usage.prompt_tokens,
-                  completionTokens: chunk.usage.completion_tokens,
-                  cachedTokens: chunk.usage.prompt_tokens_details?.cached_tokens ?? 0,
-                };
+                // Numbers only: a usage a provider leaves incomplete counts as unknown (the budget then
+                // charges its estimate), never as NaN.
+                const count = (n: unknown) => (typeof n === "number" && Number.isFinite(n) ? n : undefined);
+                const promptTokens = count(chunk.usage.prompt_tokens);
+                const completionTokens = count(chunk.usage.completion_tokens);
+                if (promptTokens !== undefined && completionTokens !== undefined)
+                  usage = {
+                    promptTokens,
+                    completionTokens,
+                    cachedTokens: count(chunk.usage.prompt_tokens_details?.cached_tokens) ?? 0,
+                  };
               }
               const choice = chunk.choices?.[0];
               if (choice?.finish_reason) {
