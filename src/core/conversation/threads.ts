@@ -40,6 +40,7 @@ const LOCAL_LIMIT = 5000;
 export function createThreads(state: StateStore, ttlMs: number, logger: Logger): Threads {
   const local = new Map<string, Set<string>>();
   const localRoots = new Map<string, ConversationPlace>();
+  const writtenAt = new Map<string, number>();
   const keep = <K, V>(map: Map<K, V>, key: K, value: V) => {
     map.delete(key);
     map.set(key, value);
@@ -69,7 +70,13 @@ export function createThreads(state: StateStore, ttlMs: number, logger: Logger):
       const isNew = !people.has(user);
       people.add(user);
       keep(local, thread, people);
-      if (!isNew) return;
+      // A person already in the thread is written again when this process last wrote them half a TTL ago or
+      // more (or never): the record's TTL is renewed by the write, so a conversation that goes on for
+      // longer than MEMORY_TTL_SECONDS stays the bot's thread, on every replica.
+      const written = `${thread}\n${user}`;
+      const now = Date.now();
+      if (!isNew && now - (writtenAt.get(written) ?? Number.NEGATIVE_INFINITY) < ttlMs / 2) return;
+      keep(writtenAt, written, now);
       await state.append(key(thread), user, { maxItems: 200, ttlMs }).catch((err: unknown) => {
         logger.warn({ err }, "could not record the thread in the state store");
       });
