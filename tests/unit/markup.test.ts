@@ -27,6 +27,16 @@ describe("normalizeMessage", () => {
     expect(n.query).toBe("what is RAG? in &");
   });
 
+  it("a time or a ratio is words of the question, not an emoji shortcode; :100: is one", async () => {
+    const n = await normalizeMessage(
+      "slack",
+      "<@UBOT0001> why did it stop at 10:30:45? :100:",
+      { userId: SLACK_BOT },
+      names,
+    );
+    expect(n.query).toBe("why did it stop at 10:30:45?");
+  });
+
   it("reads Discord markup: user, nickname, role and broadcast mentions, emoji, dates, links", async () => {
     const n = await normalizeMessage(
       "discord",

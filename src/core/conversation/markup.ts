@@ -147,7 +147,10 @@ function splitEmoji(tokens: Token[]): Token[] {
     if (t.kind !== "text") return [t];
     const parts: Token[] = [];
     let at = 0;
-    for (const m of t.value.matchAll(/:[a-z0-9_+-]+:(?::skin-tone-\d:)?/gi)) {
+    // Not inside a word or a number: "10:30:45" is a time, not ":30:".
+    for (const m of t.value.matchAll(
+      /(?<![\p{L}\p{N}]):[a-z0-9_+-]+:(?::skin-tone-\d:)?(?![\p{L}\p{N}])/giu,
+    )) {
       parts.push({ kind: "text", value: t.value.slice(at, m.index) });
       at = m.index + m[0].length;
       parts.push({ kind: "emoji", shown: m[0] });
