@@ -90,6 +90,7 @@ export async function startFakeSlack(options: { nativeStreaming?: boolean } = {}
           bot_id: "BBOT0001",
         };
       case "chat.postMessage": {
+        if (!args.channel) return { ok: false, error: "channel_not_found" };
         const invalid = contentError(args);
         if (invalid) return { ok: false, error: invalid };
         return {

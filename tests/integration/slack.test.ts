@@ -333,6 +333,18 @@ describe("Slack adapter (real Bolt, fake Slack Web API)", () => {
     expect(h.llm?.requests[1]?.messages.map((m) => m.role)).toEqual(["system", "user", "assistant", "user"]);
   });
 
+  it("a slash command that names no channel (an emulator's payload) is still answered, privately", async () => {
+    const h = await harness({ native: false });
+    const body = fixture("slash_command.txt")
+      .trim()
+      .replace("RESPONSE_URL", encodeURIComponent(h.slack.responseUrl))
+      .replace(/&channel_id=[^&]*/, "");
+    await sendSigned(h.url, body, { secret: SECRET, contentType: "application/x-www-form-urlencoded" });
+    const response = await waitFor(() => h.slack.of("response_url")[0], "a private reply");
+    expect(response.args.response_type).toBe("ephemeral");
+    expect(String(response.args.text)).toMatch(/can't post in this channel/);
+  });
+
   it("informational slash commands answer privately through response_url", async () => {
     const h = await harness();
     const body = fixture("slash_command.txt")

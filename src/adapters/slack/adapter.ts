@@ -311,6 +311,8 @@ export function createSlackAdapter(
       async ({ command: payload, ack, respond, client, context }) => {
         const at = receivedAt(context);
         await ack();
+        // Slack always names the channel; a payload without one (an emulator's) is answered privately.
+        const channel = (payload.channel_id as string | undefined) ?? "";
         const inbound: Inbound = {
           receivedAt: at,
           platform: "slack",
@@ -318,9 +320,9 @@ export function createSlackAdapter(
           // Replays of one invocation carry the same trigger id.
           id: payload.trigger_id,
           workspace: payload.team_id,
-          channel: payload.channel_id,
+          channel,
           user: payload.user_id,
-          isDirect: payload.channel_id.startsWith("D"),
+          isDirect: channel.startsWith("D"),
           text: payload.text ?? "",
           command: command.name,
           askerName: payload.user_name ? `@${payload.user_name}` : undefined,
@@ -331,7 +333,7 @@ export function createSlackAdapter(
           open: (opts) => {
             if (opts.visibility === "private") return privateReply(respond);
             // A slash-command question is answered in the channel, as a message whose thread continues it.
-            const { reply, begun } = threadReply(client, inbound, { channel: payload.channel_id }, opts);
+            const { reply, begun } = threadReply(client, inbound, { channel }, opts);
             begun.catch(async (error: unknown) => {
               log.warn({ err: error }, "cannot post in the channel");
               await respond({
