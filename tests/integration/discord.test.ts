@@ -490,6 +490,43 @@ describe("splitMessage", () => {
     expect(parts[1]).toMatch(/^```python\n/);
   });
 
+  it("ends on any text, under the limit, keeping every non-blank character and every emoji whole (property)", () => {
+    // Long runs of white space once made it loop for ever (the bot froze), or return a part over the limit.
+    let seed = 11;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const pieces = [
+      " ".repeat(2000),
+      " \n".repeat(800),
+      "\n\n",
+      "word ",
+      "😀".repeat(1200),
+      "```js\n",
+      "```\n",
+      "x".repeat(2100),
+      "段落。",
+    ];
+    for (let round = 0; round < 60; round++) {
+      const text = Array.from(
+        { length: 1 + Math.floor(random() * 6) },
+        () => pieces[Math.floor(random() * pieces.length)],
+      ).join("");
+      const parts = splitMessage(text);
+      for (const p of parts) {
+        expect(p.length).toBeLessThanOrEqual(2000);
+        expect(
+          /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(p),
+          "a split emoji",
+        ).toBe(false);
+      }
+      const strip = (t: string) => t.replace(/```[a-z]*|\s+/g, "");
+      expect(strip(parts.join("\n"))).toBe(strip(text));
+    }
+    expect(splitMessage(`Answer:\n${" ".repeat(2000)}`)).toEqual(["Answer:"]);
+  });
+
   it("splits one huge line by characters", () => {
     const parts = splitMessage("y".repeat(4500), 2000);
     expect(parts.join("")).toBe("y".repeat(4500));

@@ -22,9 +22,15 @@ export function splitMessage(text: string, limit = MESSAGE_LIMIT): string[] {
     }
     return state;
   };
+  // Ends the current part and starts the next (reopening a fence). A part that would hold only white space
+  // is dropped, but `current` is always reset: the loops below rely on it to make progress.
   const close = () => {
-    if (current.trim() === "" || (fence !== undefined && current === `${fence}\n`)) return;
-    parts.push(fence ? `${current.replace(/\n*$/, "")}\n${fence.slice(0, 3)}` : current.replace(/\n+$/, ""));
+    const body =
+      fence !== undefined && current.startsWith(`${fence}\n`) ? current.slice(fence.length + 1) : current;
+    if (body.trim() !== "")
+      parts.push(
+        fence ? `${current.replace(/\n*$/, "")}\n${fence.slice(0, 3)}` : current.replace(/\n+$/, ""),
+      );
     current = fence ? `${fence}\n` : "";
   };
   const add = (piece: string) => {
@@ -39,7 +45,10 @@ export function splitMessage(text: string, limit = MESSAGE_LIMIT): string[] {
       if (current.length + line.length > budget) close();
       let rest = line;
       while (current.length + rest.length > budget) {
-        const room = Math.max(1, budget - current.length);
+        let room = Math.max(1, budget - current.length);
+        // Never between the two halves of a character outside the BMP (an emoji, say).
+        const last = rest.charCodeAt(room - 1);
+        if (room > 1 && last >= 0xd800 && last <= 0xdbff) room -= 1;
         current += rest.slice(0, room);
         rest = rest.slice(room);
         close();
