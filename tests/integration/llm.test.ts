@@ -268,6 +268,26 @@ describe("LLM answers through the real openai SDK against a fake server", () => 
     expect(await spent()).toBeGreaterThan(1000);
   });
 
+  it("a conversation that mentions a special token (<|endoftext|>) goes on: the prompt's budget counts it as text", async () => {
+    const app = await testApp(llmEnv());
+    fake.once({ reply: () => ["It marks the end of a text [3]. <|im_start|>"] });
+    const first = recordingSink();
+    await app.bot.handle(
+      inbound("What does <|endoftext|> mean in a prompt?", { thread: "special" }),
+      first.sink,
+    );
+    expect(first.failure).toBeUndefined();
+    const second = recordingSink();
+    await app.bot.handle(inbound("And <|im_end|>?", { thread: "special" }), second.sink);
+    expect(second.failure).toBeUndefined();
+    expect(fake.requests.at(-1)?.messages.map((m) => m.role)).toEqual([
+      "system",
+      "user",
+      "assistant",
+      "user",
+    ]);
+  });
+
   it("a stream that stalls after it started times out instead of hanging", async () => {
     const app = await testApp(llmEnv({ OPENAI_TIMEOUT_MS: "300" }));
     fake.once({ chunkDelayMs: 2_000 });

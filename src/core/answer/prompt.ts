@@ -1,6 +1,14 @@
 // cl100k_base: a real BPE tokenizer for budgets, at about half the memory of o200k_base. Budgets are
 // estimates for any model, so the small difference between encodings does not matter.
-import { countTokens } from "gpt-tokenizer/encoding/cl100k_base";
+import { countTokens as count } from "gpt-tokenizer/encoding/cl100k_base";
+
+/**
+ * Tokens in a text, counted as ordinary text throughout: a question or answer that mentions a special token
+ * ("what does <|endoftext|> mean?") would otherwise throw, on every later turn of its conversation.
+ */
+const NO_SPECIAL = { disallowedSpecial: new Set<string>() };
+const countTokens = (text: string): number => count(text, NO_SPECIAL);
+
 import type { Knowledge } from "../knowledge/load.js";
 import type { Section } from "../knowledge/sections.js";
 import type { Lang } from "../lang.js";
