@@ -1,7 +1,7 @@
 import { countTokens } from "gpt-tokenizer/encoding/cl100k_base";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeOpenAI, startFakeOpenAI, tokenReply } from "../fakes/openai-server.js";
-import { inbound, recordingSink, testApp } from "../helpers.js";
+import { inbound, recordingSink, testApp, waitFor } from "../helpers.js";
 
 let fake: FakeOpenAI;
 beforeAll(async () => {
@@ -286,6 +286,20 @@ describe("LLM answers through the real openai SDK against a fake server", () => 
       "assistant",
       "user",
     ]);
+  });
+
+  it("reset while an answer streams: the answer ends, and its turn is not stored after the reset", async () => {
+    const app = await testApp(llmEnv());
+    fake.once({ chunkDelayMs: 50, reply: tokenReply(20) });
+    const answer = recordingSink();
+    const answering = app.bot.handle(inbound("What is RAG?", { thread: "reset-mid" }), answer.sink);
+    await waitFor(() => answer.deltas.length > 0, "the answer streaming");
+    const reset = recordingSink();
+    await app.bot.handle(inbound("reset", { thread: "reset-mid" }), reset.sink);
+    expect(reset.text).toMatch(/forgotten/);
+    await answering;
+    expect(answer.failure).toBeUndefined();
+    expect(await app.bot.services.memory.history("cli:local:c1:reset-mid")).toEqual([]);
   });
 
   it("a stream that stalls after it started times out instead of hanging", async () => {

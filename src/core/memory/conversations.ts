@@ -119,6 +119,16 @@ export function createConversationMemory(
     };
   };
 
+  /** When each conversation was last reset, as this process saw it (the state has it for other replicas). */
+  const resets = new Map<string, number>();
+  const resetKey = (key: string) => `reset:${key}`;
+  /** Whether the conversation was reset at or after `since` (here, or on another replica). */
+  const resetSince = async (key: string, since: number): Promise<boolean> => {
+    if ((resets.get(key) ?? 0) >= since) return true;
+    const stored = await state.get<number>(resetKey(key)).catch(() => undefined);
+    return typeof stored === "number" && stored >= since;
+  };
+
   const run = async <T>(
     key: string,
     fn: (history: Turn[], info: ConversationInfo) => Promise<{ turn?: Turn | undefined; value: T }>,
@@ -134,8 +144,11 @@ export function createConversationMemory(
         historyAvailable = false;
         logger.info({ conversation: key }, "history unavailable; answering without it");
       }
+      const started = Date.now();
       const { turn, value } = await fn(history, { historyAvailable, leased: token !== undefined });
-      if (turn) {
+      if (turn && (await resetSince(key, started))) {
+        logger.info({ conversation: key }, "conversation reset while answering; the turn is not stored");
+      } else if (turn) {
         try {
           await state.append(historyKey(key), clipTurn(turn, options.maxTurnChars), {
             maxItems: options.maxTurns,
@@ -155,7 +168,15 @@ export function createConversationMemory(
   return {
     healthy: () => state.healthy(),
     history: (key) => state.list<Turn>(historyKey(key)),
-    reset: (key) => state.delete(historyKey(key)),
+    async reset(key) {
+      // An answer still running in this conversation must not store its turn after the reset.
+      const now = Date.now();
+      resets.delete(key);
+      resets.set(key, now);
+      if (resets.size > 10_000) resets.delete(resets.keys().next().value as string);
+      await state.delete(historyKey(key));
+      await state.set(resetKey(key), now, ttlMs).catch(() => {});
+    },
     withConversation(key, fn) {
       // This process answers one conversation's messages in the order they came.
       const previous = queues.get(key) ?? Promise.resolve();
