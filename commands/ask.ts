@@ -1,3 +1,4 @@
+import { citedNumbers } from "../src/core/answer/citations.js";
 import type { Command, CommandContext } from "../src/core/commands.js";
 import { BotError } from "../src/core/errors.js";
 import { recordAnswer } from "../src/core/report.js";
@@ -42,14 +43,10 @@ const CUT_NOTICE = {
 /** The sections an answer cites as `[n]` / `[n, m]`, in order of first citation. */
 function citedSources(ctx: CommandContext, text: string): SourceRef[] {
   const { sections } = ctx.services.knowledge;
-  const out: SourceRef[] = [];
-  for (const m of text.matchAll(/\[(\d{1,4}(?:\s*[,,]\s*\d{1,4})*)\]/g)) {
-    for (const n of (m[1] ?? "").split(/\s*[,,]\s*/).map(Number)) {
-      const section = sections[n - 1];
-      if (section && !out.some((s) => s.n === n)) out.push({ id: section.id, title: section.title, n });
-    }
-  }
-  return out;
+  return citedNumbers(text).flatMap((n) => {
+    const section = sections[n - 1];
+    return section ? [{ id: section.id, title: section.title, n }] : [];
+  });
 }
 
 /** What to ask next, after this answer, in this conversation (core/suggest.ts). Never fails the answer. */
