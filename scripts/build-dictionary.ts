@@ -16,6 +16,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { defaultDictionaryPath, dictionaryHeader, senseStems } from "../src/core/retrieval/dictionary.js";
+import { isMain } from "./is-main.js";
 
 /** One CC-CEDICT sense → a short gloss of plain words, or undefined when it is a usage note, not a meaning. */
 export function cleanSense(sense: string): string | undefined {
@@ -89,6 +90,6 @@ async function main() {
   console.log(`dictionary: ${lines.length} headwords → ${out}`);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMain(import.meta.url)) {
   await main();
 }

@@ -33,6 +33,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DIMENSIONS, defaultNeighboursPath, neighboursHeader } from "../src/core/retrieval/neighbours.js";
 import { EN_STOPWORDS, stem } from "../src/core/retrieval/tokenize.js";
+import { isMain } from "./is-main.js";
 
 /** How many of GloVe's most frequent words (alphabetic, not stopwords) a question may use to be understood. */
 export const VOCABULARY = 60_000;
@@ -260,6 +261,6 @@ export function writeWordVectors(
   renameSync(tmp, out);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMain(import.meta.url)) {
   await main();
 }

@@ -15,6 +15,7 @@ import { commands } from "../commands/index.js";
 import { restOptions } from "../src/adapters/discord/rest.js";
 import { loadConfig } from "../src/config.js";
 import type { Command } from "../src/core/commands.js";
+import { isMain } from "./is-main.js";
 
 /**
  * Discord's JSON for one command, made with discord.js's SlashCommandBuilder (which checks names and
@@ -54,7 +55,7 @@ export async function registerCommands(env: NodeJS.ProcessEnv): Promise<string> 
   return `Registered ${result.length} commands ${guildId ? `in guild ${guildId}` : "globally"}: ${result.map((c) => `/${c.name}`).join(" ")}`;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMain(import.meta.url)) {
   dotenv.config({ quiet: true });
   registerCommands(process.env).then(
     (message) => console.log(message),

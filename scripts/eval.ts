@@ -17,6 +17,7 @@ import { detectLang } from "../src/core/lang.js";
 import { projectRoot as root } from "../src/core/paths.js";
 import { loadRetrieval } from "../src/core/retrieval/load.js";
 import { createRetriever, type PastTurn, type Retriever } from "../src/core/retrieval/retriever.js";
+import { isMain } from "./is-main.js";
 
 export interface EvalQuestion {
   question: string;
@@ -206,6 +207,6 @@ async function run() {
   process.exitCode = pass ? 0 : 1;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMain(import.meta.url)) {
   await run();
 }

@@ -15,6 +15,7 @@ import { readFile } from "node:fs/promises";
 import { loadConfig } from "../src/config.js";
 import { loadRetrieval } from "../src/core/retrieval/load.js";
 import { defaultSets, parseQuestions } from "./eval.js";
+import { isMain } from "./is-main.js";
 import { createSemantic, type SemanticMatch } from "./semantic-signal.js";
 
 type Group = "gain" | "keep" | "out" | "wrong";
@@ -98,6 +99,6 @@ async function main() {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMain(import.meta.url)) {
   await main();
 }
