@@ -38,6 +38,19 @@ describe("tokenizer", () => {
 });
 
 describe("retrieval", () => {
+  it("the memo's own subject is covered: what a large language model is, in either language", () => {
+    for (const q of [
+      "What is a large language model?",
+      "What is an LLM?",
+      "什么是大语言模型?",
+      "大模型是什么",
+    ]) {
+      const result = retriever.search(q, 3);
+      expect(result.covered, q).toBe(true);
+      expect(result.hits[0]?.section.title, q).toMatch(/大语言模型|LLM/);
+    }
+  });
+
   it("answers Chinese questions from Chinese text", () => {
     expect(top("什么是多模态?")[0]).toBe("模型版本有好多,他们的区别是什么?");
     expect(top("GPT这三个字母代表什么?")[0]).toBe("拆解ChatGPT概念");

@@ -7,12 +7,12 @@ import {
   CONTEXT_WEIGHT,
   type Concept,
   FACET_WEIGHT,
+  isCovered,
   K1,
   NEIGHBOUR_MAX,
   NEIGHBOUR_THRESHOLD,
   PARAPHRASE_WEIGHT,
   SOURCE_WEIGHT,
-  TITLE_COVERAGE_FACTOR,
   TOPIC_BOOST,
   TOPIC_SPECIFICITY,
   VARIANT_WEIGHT,
@@ -387,14 +387,7 @@ export function createRetriever(
       }
     }
     hits.sort((a, b) => b.score - a.score);
-    const top = hits.slice(0, 3);
-    // Covered when a top section holds most of what was asked, or a good part of it with a title that names it.
-    const covered =
-      (hits[0]?.score ?? 0) >= minScore &&
-      top.some(
-        (h) =>
-          h.coverage >= minCoverage || (h.titleMatch && h.coverage >= minCoverage * TITLE_COVERAGE_FACTOR),
-      );
+    const covered = isCovered(hits, minScore, minCoverage);
     return { hits: hits.slice(0, limit), covered };
   }
 }
