@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { asksSomething, isAcknowledgement } from "../../src/core/conversation/address.js";
+import { detectLang } from "../../src/core/lang.js";
 
 describe("acknowledgements (thanks, ok, +1): nothing to answer", () => {
   it.each([
@@ -39,5 +40,19 @@ describe("acknowledgements (thanks, ok, +1): nothing to answer", () => {
     ]) {
       expect(isAcknowledgement(text)).toBe(false);
     }
+  });
+});
+
+describe("the language to answer in", () => {
+  it.each([
+    ["什么是 Retrieval-Augmented Generation?", "zh"],
+    ["ChatGPT、Claude、Gemini 哪个好?", "zh"],
+    ["Prompt Engineering 怎么学?", "zh"],
+    ["微调是什么意思?", "zh"],
+    ["what does 微调 mean?", "en"],
+    ["What does fine-tuning mean in 大模型?", "en"],
+    ["What is RAG?", "en"],
+  ])("%j → %s (names and terms in a Chinese sentence keep it Chinese)", (text, lang) => {
+    expect(detectLang(text)).toBe(lang);
   });
 });
