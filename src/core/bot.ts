@@ -10,6 +10,7 @@ import { BotError, toBotError } from "./errors.js";
 import { detectLang } from "./lang.js";
 import type { Logger } from "./log.js";
 import { userMessage } from "./messages.js";
+import { setRecent } from "./recent.js";
 import { recordDislike } from "./report.js";
 import type { Inbound, OpenReply, ReplySink, Transport } from "./types.js";
 
@@ -73,8 +74,7 @@ export function createBot(services: BotServices, logger: Logger): Bot {
         let hit = nameCache.get(key);
         if (!hit) {
           hit = lookup(id).catch(() => undefined);
-          nameCache.set(key, hit);
-          if (nameCache.size > 10_000) nameCache.delete(nameCache.keys().next().value as string);
+          setRecent(nameCache, key, hit, 10_000);
         }
         return hit;
       };
@@ -92,9 +92,7 @@ export function createBot(services: BotServices, logger: Logger): Bot {
     const key = `seen:${inbound.platform}:${inbound.kind ?? "message"}:${inbound.workspace}:${inbound.channel}:${inbound.id}`;
     const now = Date.now();
     if ((seenHere.get(key) ?? 0) > now) return false;
-    seenHere.delete(key);
-    seenHere.set(key, now + DEDUP_TTL_MS);
-    if (seenHere.size > SEEN_HERE_MAX) seenHere.delete(seenHere.keys().next().value as string);
+    setRecent(seenHere, key, now + DEDUP_TTL_MS, SEEN_HERE_MAX);
     try {
       return await services.state.setIfAbsent(key, 1, DEDUP_TTL_MS);
     } catch (err) {

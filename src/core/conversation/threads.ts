@@ -1,4 +1,5 @@
 import type { Logger } from "../log.js";
+import { setRecent } from "../recent.js";
 import type { StateStore } from "../state/types.js";
 
 export interface ThreadFacts {
@@ -41,11 +42,7 @@ export function createThreads(state: StateStore, ttlMs: number, logger: Logger):
   const local = new Map<string, Set<string>>();
   const localRoots = new Map<string, ConversationPlace>();
   const writtenAt = new Map<string, number>();
-  const keep = <K, V>(map: Map<K, V>, key: K, value: V) => {
-    map.delete(key);
-    map.set(key, value);
-    if (map.size > LOCAL_LIMIT) map.delete(map.keys().next().value as K);
-  };
+  const keep = <K, V>(map: Map<K, V>, key: K, value: V) => setRecent(map, key, value, LOCAL_LIMIT);
   const key = (thread: string) => `thread:${thread}`;
 
   return {

@@ -1,4 +1,5 @@
 import type { Logger } from "../log.js";
+import { setRecent } from "../recent.js";
 import type { GuardedState } from "../state/guard.js";
 import type { Turn } from "../types.js";
 
@@ -171,9 +172,7 @@ export function createConversationMemory(
     async reset(key) {
       // An answer still running in this conversation must not store its turn after the reset.
       const now = Date.now();
-      resets.delete(key);
-      resets.set(key, now);
-      if (resets.size > 10_000) resets.delete(resets.keys().next().value as string);
+      setRecent(resets, key, now, 10_000);
       await state.delete(historyKey(key));
       await state.set(resetKey(key), now, ttlMs).catch(() => {});
     },
