@@ -105,6 +105,11 @@ export const ask: Command = {
     // What the model has written of this answer so far, estimated (estimateTokens; LLM mode): an answer
     // that fails midway is charged its prompt and this, not nothing.
     let tokens = 0;
+    const estimatedUsage = (): Usage => ({
+      promptTokens,
+      completionTokens: Math.ceil(tokens),
+      cachedTokens: 0,
+    });
     // The platform shows that an answer is coming while retrieval and the model work.
     ctx.open();
 
@@ -209,7 +214,7 @@ export const ask: Command = {
         }
         // Cut: end the model's stream (the request is aborted) and close the answer with a notice.
         await stream.return(undefined as never).catch(() => {});
-        if (config.llm) usage ??= { promptTokens, completionTokens: Math.ceil(tokens), cachedTokens: 0 };
+        if (config.llm) usage ??= estimatedUsage();
         const notice = CUT_NOTICE[ctx.lang](cut ?? charLimit);
         await ctx.reply.write(notice);
         const text = pieces.join("");
@@ -245,12 +250,7 @@ export const ask: Command = {
       }
     } finally {
       clearTimeout(timer);
-      await admission.settle(
-        usage ??
-          (config.llm && tokens > 0
-            ? { promptTokens, completionTokens: Math.ceil(tokens), cachedTokens: 0 }
-            : undefined),
-      );
+      await admission.settle(usage ?? (config.llm && tokens > 0 ? estimatedUsage() : undefined));
     }
   },
 };

@@ -82,12 +82,12 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
         historyBudget: options.historyTokenBudget,
       });
 
-      // The SDK's timeout covers the wait for the response; a stream that stalls after it started is
-      // caught by an idle timer of the same length.
       // A signal that is already aborted (the deadline passed, or shutdown began, while this question waited
       // for its conversation) sends no request: "abort" events do not fire for it.
       if (signal?.aborted)
         throw new BotError("The answer was stopped.", "shutting_down", { cause: signal.reason });
+      // The SDK's timeout covers the wait for the response; a stream that stalls after it started is
+      // caught by an idle timer of the same length.
       const abort = new AbortController();
       const onAbort = () => abort.abort(signal?.reason);
       signal?.addEventListener("abort", onAbort, { once: true });
@@ -154,7 +154,6 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
         }
         if (!response.body) throw new BotError("The language model sent no answer.", "llm_bad_response");
         armIdle();
-        let finished = false;
         let done = false;
         const events: string[] = [];
         const parser = createParser({ onEvent: (event) => events.push(event.data) });
@@ -162,6 +161,7 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
         const reader = response.body.getReader();
         try {
           for (;;) {
+            const finished = finishReason !== undefined;
             if ((done || finished) && !grace)
               grace = setTimeout(() => void reader.cancel().catch(() => {}), DONE_GRACE_MS);
             const read = await reader.read().catch((error: unknown) => {
@@ -201,10 +201,7 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
                   };
               }
               const choice = chunk.choices?.[0];
-              if (choice?.finish_reason) {
-                finished = true;
-                finishReason = choice.finish_reason;
-              }
+              if (choice?.finish_reason) finishReason = choice.finish_reason;
               const delta = choice?.delta?.content;
               if (delta) shown += filter.push(marker.push(think.push(delta)));
             }
@@ -222,11 +219,11 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
           throw llmError(error, "stream");
         }
         // An aborted stream may simply end: say why it ended.
-        if (stalled && !done && !finished)
+        if (stalled && !done && finishReason === undefined)
           throw new BotError("The language model stopped answering.", "llm_timeout");
         if (signal?.aborted)
           throw new BotError("The answer was stopped.", "shutting_down", { cause: signal.reason });
-        if (!finished) {
+        if (finishReason === undefined) {
           throw new BotError("The language model's answer was cut off.", "stream_interrupted");
         }
         completed = true;
@@ -247,12 +244,11 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
       if (finishReason === "content_filter")
         throw new BotError("The provider's content filter stopped the answer.", "llm_filtered");
       // The model said only that the memo does not cover it (the marker alone): the reader is told so.
-      if (!parts.join("").trim() && marker.seen()) {
-        const notCovered = notCoveredText(knowledge, lang);
-        parts.push(notCovered);
-        yield notCovered;
+      let text = parts.join("").trim();
+      if (!text && marker.seen()) {
+        text = notCoveredText(knowledge, lang);
+        yield text;
       }
-      const text = parts.join("").trim();
       if (!text) throw new BotError("The language model sent an empty answer.", "llm_empty");
       // Covered unless the model said the memo does not cover it; the sources are the sections it cited.
       const covered = !marker.seen();
