@@ -1,10 +1,8 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { BOT_ID, CHANNEL_ID, GUILD_ID, startFakeDiscord } from "../fakes/discord-server.js";
 import { startFakeOpenAI } from "../fakes/openai-server.js";
-import { spawnService, waitFor } from "../helpers.js";
+import { waitFor } from "../helpers.js";
+import { restartableBot } from "./restartable.js";
 
 /**
  * kill -9 in the middle of a Discord answer: the message it was streaming into stays cut off, with no word
@@ -26,24 +24,15 @@ describe("kill -9 mid-answer on Discord, then a restart", () => {
       reply: () => ["still ", "going [5] "],
     });
     cleanups.push(() => llm.close());
-    const dir = mkdtempSync(path.join(tmpdir(), "memo-kill9-discord-"));
-    const env = {
-      DISCORD_TOKEN: "MTAwMDAwMDAwMDAwMDAwMDAx.Gabcde.kill9-token-for-tests-only-00000",
-      DISCORD_APPLICATION_ID: "900000000000000002",
-      DISCORD_API_URL: discord.apiUrl,
-      OPENAI_API_KEY: "sk-kill9-key-0000000000",
-      OPENAI_BASE_URL: llm.url,
-      OPENAI_MAX_RETRIES: "0",
-      MAX_ANSWER_TOKENS: "32000",
-      MAX_ANSWER_CHARS: "100000",
-      MEMORY_URL: `sqlite://${path.join(dir, "memory.sqlite")}`,
-      INSTANCE_ID: "replica-a",
-      LOG_LEVEL: "info",
-    };
-    const first = await spawnService(env);
-    cleanups.push(async () => {
-      if (first.child.exitCode === null) first.child.kill("SIGKILL");
-    });
+    const bot = await restartableBot(
+      {
+        DISCORD_TOKEN: "MTAwMDAwMDAwMDAwMDAwMDAx.Gabcde.kill9-token-for-tests-only-00000",
+        DISCORD_APPLICATION_ID: "900000000000000002",
+        DISCORD_API_URL: discord.apiUrl,
+      },
+      llm.url,
+      cleanups,
+    );
     discord.dispatch("MESSAGE_CREATE", discord.message(`<@${BOT_ID}> What is RAG?`));
     const answer = await waitFor(
       () => discord.of("POST", /^\/channels\/\d+\/messages$/)[0]?.messageId,
@@ -53,15 +42,13 @@ describe("kill -9 mid-answer on Discord, then a restart", () => {
     await waitFor(() => edits().length > 0, "the answer growing");
     // The open reply is recorded within half a second of opening; the answer runs on meanwhile.
     await waitFor(() => edits().length > 1, "the answer growing more");
-    first.child.kill("SIGKILL");
-    await first.exited;
+    await bot.kill();
     const shown = String(discord.storedMessage(answer)?.content);
     expect(shown).toMatch(/still going/);
 
     llm.behave({ mode: "ok", chunkDelayMs: 0, reply: () => ["Follow-up answer [5]."] });
     const editsBefore = edits().length;
-    const second = await spawnService(env);
-    cleanups.push(() => second.stop());
+    await bot.restart();
     const closed = await waitFor(
       () =>
         edits()

@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { projectRoot } from "../../src/core/paths.js";
 import { type FakeOpenAI, startFakeOpenAI } from "../fakes/openai-server.js";
 import { type FakeSlack, sendSigned, startFakeSlack } from "../fakes/slack-server.js";
-import { spawnService, waitFor } from "../helpers.js";
+import { waitFor } from "../helpers.js";
+import { restartableBot } from "./restartable.js";
 
 /**
  * Issue #11, finding 4: after kill -9 mid-answer the open Slack stream was never closed, and the next
@@ -34,33 +34,16 @@ async function stack(native: boolean, llmBehaviour: Parameters<typeof startFakeO
   cleanups.push(() => slack.close());
   const llm: FakeOpenAI = await startFakeOpenAI(llmBehaviour);
   cleanups.push(() => llm.close());
-  const dir = mkdtempSync(path.join(tmpdir(), "memo-kill9-"));
-  const env = {
-    SLACK_BOT_TOKEN: "xoxb-kill9-token-1234567890",
-    SLACK_SIGNING_SECRET: SECRET,
-    SLACK_API_URL: slack.apiUrl,
-    SLACK_NATIVE_STREAMING: String(native),
-    OPENAI_API_KEY: "sk-kill9-key-0000000000",
-    OPENAI_BASE_URL: llm.url,
-    OPENAI_MAX_RETRIES: "0",
-    OPENAI_TIMEOUT_MS: "30000",
-    MAX_ANSWER_TOKENS: "32000",
-    MAX_ANSWER_CHARS: "100000",
-    MEMORY_URL: `sqlite://${path.join(dir, "memory.sqlite")}`,
-    INSTANCE_ID: "replica-a",
-    LOG_LEVEL: "info",
-  };
-  const first = await spawnService(env);
-  cleanups.push(async () => {
-    if (first.child.exitCode === null) first.child.kill("SIGKILL");
-  });
-  const restart = async () => {
-    first.child.kill("SIGKILL");
-    await first.exited;
-    const second = await spawnService(env);
-    cleanups.push(() => second.stop());
-    return second;
-  };
+  const { first, restart } = await restartableBot(
+    {
+      SLACK_BOT_TOKEN: "xoxb-kill9-token-1234567890",
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_API_URL: slack.apiUrl,
+      SLACK_NATIVE_STREAMING: String(native),
+    },
+    llm.url,
+    cleanups,
+  );
   return { slack, llm, first, restart };
 }
 

@@ -1,6 +1,7 @@
 import { request } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
+import type { Logger } from "../../src/core/log.js";
 import { startService } from "../../src/serve.js";
 import { startFakeSlack } from "../fakes/slack-server.js";
 import { freePort, memoryLogger, waitFor } from "../helpers.js";
@@ -10,23 +11,29 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
 });
 
+/** The service in Socket Mode against a fake Slack (apps.connections.open, then the socket). */
+async function socketService(logger: Logger) {
+  const slack = await startFakeSlack();
+  cleanups.push(() => slack.close());
+  const port = await freePort();
+  const service = await startService(
+    loadConfig({
+      MEMORY_URL: "memory://",
+      SLACK_BOT_TOKEN: "xoxb-socket-token-1234567890",
+      SLACK_APP_TOKEN: "xapp-1-socket-app-token-123456",
+      SLACK_API_URL: slack.apiUrl,
+      PORT: String(port),
+    }),
+    logger,
+  );
+  cleanups.push(() => service.stop());
+  return { slack, port, service };
+}
+
 describe("Slack Socket Mode readiness follows the socket (issue #11: 12)", () => {
   it("/healthz is 503 while the socket is down and 200 once it reconnected, with a log line each way", async () => {
-    const slack = await startFakeSlack();
-    cleanups.push(() => slack.close());
-    const port = await freePort();
     const log = memoryLogger();
-    const service = await startService(
-      loadConfig({
-        MEMORY_URL: "memory://",
-        SLACK_BOT_TOKEN: "xoxb-socket-token-1234567890",
-        SLACK_APP_TOKEN: "xapp-1-socket-app-token-123456",
-        SLACK_API_URL: slack.apiUrl,
-        PORT: String(port),
-      }),
-      log.logger,
-    );
-    cleanups.push(() => service.stop());
+    const { slack, port, service } = await socketService(log.logger);
     const health = async () => {
       const res = await fetch(`http://127.0.0.1:${port}/healthz`);
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };
@@ -69,20 +76,7 @@ const rawGet = (port: number, path: string) =>
 
 describe("the ops routes take any request path (Socket Mode and Discord-only serve them themselves)", () => {
   it("`//`, `/%zz` and the like get 404 and the process goes on (they ended it through Bolt's route server)", async () => {
-    const slack = await startFakeSlack();
-    cleanups.push(() => slack.close());
-    const port = await freePort();
-    const service = await startService(
-      loadConfig({
-        MEMORY_URL: "memory://",
-        SLACK_BOT_TOKEN: "xoxb-socket-token-1234567890",
-        SLACK_APP_TOKEN: "xapp-1-socket-app-token-123456",
-        SLACK_API_URL: slack.apiUrl,
-        PORT: String(port),
-      }),
-      memoryLogger().logger,
-    );
-    cleanups.push(() => service.stop());
+    const { port } = await socketService(memoryLogger().logger);
     await waitFor(async () => (await rawGet(port, "/healthz")) === 200, "ready");
     for (const path of ["//", "/%zz", "//healthz?x", "/healthz/../..", "/metrics?a=%"]) {
       expect([404, 200], path).toContain(await rawGet(port, path));

@@ -109,6 +109,13 @@ function finalText(slack: FakeSlack): string {
     .map((b) => String(b.text))
     .join("\n");
 }
+/** A 24,000-character answer in 40 paragraphs, each citing a section. */
+const LONG_ANSWER = Array.from({ length: 40 }, (_, i) => `Paragraph ${i} ${"word ".repeat(120)}[14]`);
+/** A long answer is all out when the message carrying the sources (its last one) has been posted. */
+const lastMessagePosted = (slack: FakeSlack) =>
+  slack.calls.some(
+    (c) => c.method === "chat.postMessage" && JSON.stringify(c.args.blocks ?? "").includes("Sources"),
+  );
 const answered = (slack: FakeSlack) =>
   slack.of("chat.stopStream").length > 0 ||
   slack
@@ -473,17 +480,10 @@ describe("Slack adapter (real Bolt, fake Slack Web API)", () => {
       native: false,
       env: { MAX_ANSWER_CHARS: "40000", MAX_ANSWER_TOKENS: "32000" },
     });
-    const paragraphs = Array.from({ length: 40 }, (_, i) => `Paragraph ${i} ${"word ".repeat(120)}[14]`);
-    h.llm?.behave({ reply: () => paragraphs.map((p) => `${p}\n\n`) });
+    h.llm?.behave({ reply: () => LONG_ANSWER.map((p) => `${p}\n\n`) });
     await sendSigned(h.url, event(), { secret: SECRET });
     // The whole answer is out when the message carrying the sources (the last one) has been posted.
-    await waitFor(
-      () =>
-        h.slack.calls.some(
-          (c) => c.method === "chat.postMessage" && JSON.stringify(c.args.blocks ?? "").includes("Sources"),
-        ),
-      "the last message of the answer",
-    );
+    await waitFor(() => lastMessagePosted(h.slack), "the last message of the answer");
     // The fake rejects what Slack rejects (a markdown block over 12,000 characters, say), so every call
     // carrying the answer must have gone through.
     const finals = h.slack.calls.filter((c) => Array.isArray(c.args.blocks) && c.args.blocks.length > 0);
@@ -509,17 +509,9 @@ describe("Slack adapter (real Bolt, fake Slack Web API)", () => {
       llm: { mode: "ok", chunkDelayMs: 40 },
       env: { MAX_ANSWER_CHARS: "40000", MAX_ANSWER_TOKENS: "32000" },
     });
-    const paragraphs = Array.from({ length: 40 }, (_, i) => `Paragraph ${i} ${"word ".repeat(120)}[14]`);
-    h.llm?.behave({ reply: () => paragraphs.flatMap((p) => [p.slice(0, 300), `${p.slice(300)}\n\n`]) });
+    h.llm?.behave({ reply: () => LONG_ANSWER.flatMap((p) => [p.slice(0, 300), `${p.slice(300)}\n\n`]) });
     await sendSigned(h.url, event(), { secret: SECRET });
-    await waitFor(
-      () =>
-        h.slack.calls.some(
-          (c) => c.method === "chat.postMessage" && JSON.stringify(c.args.blocks ?? "").includes("Sources"),
-        ),
-      "the last message of the answer",
-      20_000,
-    );
+    await waitFor(() => lastMessagePosted(h.slack), "the last message of the answer", 20_000);
     // What the reader sees: the stream (every piece Slack took), then the messages that continue it.
     const streamed = h.slack.calls
       .filter((c) => /^chat\.(start|append|stop)Stream$/.test(c.method) && c.result?.ok === true)
@@ -532,7 +524,7 @@ describe("Slack adapter (real Bolt, fake Slack Web API)", () => {
       .map((b) => String(b.text));
     // Compared without white space: the stream may end, and the next message begin, inside a paragraph.
     const shown = [streamed, ...continued].join("").replace(/\s+/g, "");
-    for (const p of paragraphs) expect(shown).toContain(p.replace(/\s+/g, ""));
+    for (const p of LONG_ANSWER) expect(shown).toContain(p.replace(/\s+/g, ""));
     expect(streamed).not.toMatch(/…$/);
   });
 
