@@ -27,6 +27,17 @@ describe("normalizeMessage", () => {
     expect(n.query).toBe("what is RAG? in &");
   });
 
+  it("invisible characters inside words are dropped, and cannot fake the query's own markers", async () => {
+    const n = await normalizeMessage(
+      "slack",
+      "<@UBOT0001> what is R\u200BAG?\u2063 see\u2064 fine\u00ADtuning",
+      { userId: SLACK_BOT },
+      names,
+    );
+    expect(n.query).toBe("what is RAG? see finetuning");
+    expect(n.text).toBe("what is RAG? see finetuning");
+  });
+
   it("a time or a ratio is words of the question, not an emoji shortcode; :100: is one", async () => {
     const n = await normalizeMessage(
       "slack",

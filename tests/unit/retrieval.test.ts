@@ -35,6 +35,11 @@ describe("tokenizer", () => {
   it("folds full-width punctuation", () => {
     expect(words("RAG技术?").map((w) => w.term)).toEqual(["rag", "技术"]);
   });
+  it("an invisible character inside a word does not split it", () => {
+    expect(words("fine\u200Btun\u00ADing R\u2060AG\uFEFF 微\u200D调").map((w) => w.term)).toEqual(
+      words("finetuning RAG 微调").map((w) => w.term),
+    );
+  });
 });
 
 describe("retrieval", () => {

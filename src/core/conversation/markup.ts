@@ -1,3 +1,4 @@
+import { stripInvisible } from "../retrieval/tokenize.js";
 import type { Platform } from "../types.js";
 
 /** Who the bot is on the platform, so its own mention can be recognised and removed. */
@@ -181,12 +182,14 @@ export async function normalizeMessage(
   self: Self,
   names: Names = {},
 ): Promise<Normalized> {
+  // Invisible characters inside a word ("R\u200BAG") would split it; they also must not fake our markers.
+  const visible = stripInvisible(raw);
   const tokens =
     platform === "slack"
-      ? await slackTokens(raw, self, names)
+      ? await slackTokens(visible, self, names)
       : platform === "discord"
-        ? await discordTokens(raw, self, names)
-        : [{ kind: "text", value: raw } as Token];
+        ? await discordTokens(visible, self, names)
+        : [{ kind: "text", value: visible } as Token];
   let text = "";
   let query = "";
   let mentionsBot = false;

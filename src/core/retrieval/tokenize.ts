@@ -52,8 +52,19 @@ export function stem(word: string): string {
   return w;
 }
 
+/**
+ * Characters that show nothing but split a word for a machine: soft hyphen, zero-width space and joiners,
+ * direction marks, word joiner and invisible operators, byte-order mark ("R\u200BAG" is "RAG" to a reader).
+ */
+const INVISIBLE = /[\u00AD\u180E\u200B-\u200F\u2060-\u2064\uFEFF]/g;
+
+/** A text without its invisible characters (see INVISIBLE). */
+export function stripInvisible(text: string): string {
+  return text.replace(INVISIBLE, "");
+}
+
 export function normalize(text: string): string {
-  return text.normalize("NFKC").toLowerCase();
+  return stripInvisible(text.normalize("NFKC")).toLowerCase();
 }
 
 export function hanBigrams(run: string): string[] {

@@ -1,6 +1,6 @@
 import type { Glossary } from "./glossary.js";
 import { groupTerm } from "./index-build.js";
-import { stem } from "./tokenize.js";
+import { normalize, stem } from "./tokenize.js";
 
 /**
  * Other forms of the knowledge's English words, and of the glossary's one-word English forms:
@@ -50,7 +50,7 @@ export function createWordForms(
  * from it ("And…", "Then…", "然后…").
  */
 export function refersBack(question: string): boolean {
-  const q = question.normalize("NFKC").toLowerCase();
+  const q = normalize(question);
   return (
     /\b(it|its|itself|that|this|these|those|they|them|their|one|ones)\b/.test(q) ||
     /^\W*(and|then|so|but|also|what about|how about)\b/.test(q) ||
