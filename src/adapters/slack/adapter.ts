@@ -11,11 +11,12 @@ import type { WebClient } from "@slack/web-api";
 import type { Config } from "../../config.js";
 import type { Bot } from "../../core/bot.js";
 import type { Logger } from "../../core/log.js";
-import { RESTARTED_NOTICE } from "../../core/messages.js";
-import type { Inbound, OpenReply, ReplySink, Transport } from "../../core/types.js";
+import type { Inbound, OpenReply, Transport } from "../../core/types.js";
 import { registerActions } from "./actions.js";
 import { SLACK_RETRY } from "./client.js";
+import { privateReply, registerCommands } from "./commands.js";
 import { watchSocketMode } from "./connection.js";
+import { closeLeftOpen } from "./left-open.js";
 import { guardSlackRequests } from "./receiver.js";
 import { createSlackReply } from "./reply.js";
 
@@ -174,28 +175,6 @@ export function createSlackAdapter(
     return { reply, begun: reply.begin() };
   };
 
-  /** A reply only the asker sees (slash commands' information, refusals, usage). */
-  const privateReply = (
-    respond: (m: { response_type: "ephemeral"; text: string }) => Promise<unknown>,
-  ): ReplySink => {
-    let text = "";
-    return {
-      write: (d) => {
-        text += d;
-      },
-      end: async (meta) => {
-        await respond({ response_type: "ephemeral", text: meta.text || text });
-      },
-      fail: async (_e, message) => {
-        await respond({
-          response_type: "ephemeral",
-          text: `${text ? `${text}\n\n` : ""}:warning: ${message}`,
-        });
-      },
-      sent: () => [],
-    };
-  };
-
   const messageTransport = (
     client: WebClient,
     inbound: Inbound,
@@ -305,80 +284,9 @@ export function createSlackAdapter(
     onMessage({ message: message as unknown as SlackMessage, context, client, body, setStatus });
   });
 
-  for (const command of bot.services.commands) {
-    app.command(
-      `/${config.commandPrefix}${command.name}`,
-      async ({ command: payload, ack, respond, client, context }) => {
-        const at = receivedAt(context);
-        await ack();
-        // Slack always names the channel; a payload without one (an emulator's) is answered privately.
-        const channel = (payload.channel_id as string | undefined) ?? "";
-        const inbound: Inbound = {
-          receivedAt: at,
-          platform: "slack",
-          kind: "command",
-          // Replays of one invocation carry the same trigger id.
-          id: payload.trigger_id,
-          workspace: payload.team_id,
-          channel,
-          user: payload.user_id,
-          isDirect: channel.startsWith("D"),
-          text: payload.text ?? "",
-          command: command.name,
-          askerName: payload.user_name ? `@${payload.user_name}` : undefined,
-        };
-        void bot.receive(inbound, {
-          self: { userId: context.botUserId },
-          names: names(client),
-          open: (opts) => {
-            if (opts.visibility === "private") return privateReply(respond);
-            // A slash-command question is answered in the channel, as a message whose thread continues it.
-            const { reply, begun } = threadReply(client, inbound, { channel }, opts);
-            begun.catch(async (error: unknown) => {
-              log.warn({ err: error }, "cannot post in the channel");
-              await respond({
-                response_type: "ephemeral",
-                text: "I can't post in this channel: invite me, or ask in a DM.",
-              }).catch(() => {});
-            });
-            return reply;
-          },
-        });
-      },
-    );
-  }
-
-  registerActions(app, { bot, log, names, privateReply, threadReply, receivedAt });
-
-  /** Answers a previous run of this instance was killed in the middle of: end them, say so. */
-  const closeLeftOpen = async () => {
-    const left = await bot.services.openReplies.leftOpen("slack");
-    const note = `:warning: ${RESTARTED_NOTICE}`;
-    for (const ref of left) {
-      try {
-        if (ref.kind === "stream") {
-          await app.client.chat.appendStream({
-            channel: ref.channel,
-            ts: ref.ts,
-            markdown_text: `\n\n${note}`,
-          });
-          await app.client.chat.stopStream({ channel: ref.channel, ts: ref.ts });
-        } else if (ref.shown) {
-          // The message shows part of the answer: it stays, and the note goes right below it.
-          await app.client.chat.postMessage({
-            channel: ref.channel,
-            thread_ts: ref.thread ?? ref.ts,
-            text: note,
-          });
-        } else {
-          await app.client.chat.update({ channel: ref.channel, ts: ref.ts, text: note, blocks: [] });
-        }
-      } catch (err) {
-        log.warn({ err, ts: ref.ts }, "could not close an answer left open by a previous run");
-      }
-    }
-    if (left.length > 0) log.info({ count: left.length }, "closed answers a previous run left open");
-  };
+  const deps = { bot, log, names, privateReply, threadReply, receivedAt };
+  registerCommands(app, deps, config.commandPrefix);
+  registerActions(app, deps);
 
   return {
     app,
@@ -387,7 +295,7 @@ export function createSlackAdapter(
     async start() {
       await app.start(options.port);
       started = true;
-      void closeLeftOpen();
+      void closeLeftOpen(app.client, bot.services.openReplies, log);
       log.info({ mode: config.appToken ? "socket" : "http", port: options.port }, "Slack adapter started");
     },
     async stop() {
