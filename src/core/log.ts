@@ -33,8 +33,17 @@ const SECRET_PATTERNS = [
   /\bBearer\s+[A-Za-z0-9._~+/-]+=*/g,
 ];
 
+/**
+ * A Discord interaction or webhook token in a route (an API error names the URL it failed on): whoever has
+ * it can post as the bot in that conversation for 15 minutes.
+ */
+const ROUTE_TOKEN = /(\/(?:webhooks|interactions)\/\d+\/)[A-Za-z0-9_.-]{16,}/g;
+
 export function maskSecrets(text: string): string {
-  return SECRET_PATTERNS.reduce((s, re) => s.replace(re, "[redacted]"), text);
+  return SECRET_PATTERNS.reduce((s, re) => s.replace(re, "[redacted]"), text).replace(
+    ROUTE_TOKEN,
+    "$1[redacted]",
+  );
 }
 
 /** Shorter configured values are not masked: they would hide ordinary words and the secret is weak anyway. */

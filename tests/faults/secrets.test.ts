@@ -63,8 +63,21 @@ describe("configured secrets are masked by value (issue #11: 15)", () => {
     logger.warn({ url: "redis://:s3cret%2Fpass-word@127.0.0.1:6379" }, "store down: auth s3cret/pass-word");
     logger.info(`signature secret 8f14e45fceea167a5a36dedd4bea2543 and "plain.discord.token.value"`);
     logger.info("and a pattern: sk-proj-0123456789abcdefghij");
-    for (const secret of [HEX_KEY, "s3cret", "8f14e45fceea", "plain.discord.token.value", "sk-proj-0123"])
+    // A Discord API error names the route it failed on: an interaction's token is in it.
+    const route = "/webhooks/900000000000000002/aW50ZXJhY3Rpb246MTIzNDU2Nzg5OnRva2Vu_x-y/messages/@original";
+    logger.warn(
+      { err: Object.assign(new Error("Unknown Webhook"), { url: `https://discord.com/api/v10${route}` }) },
+      "no",
+    );
+    for (const secret of [
+      HEX_KEY,
+      "s3cret",
+      "8f14e45fceea",
+      "plain.discord.token.value",
+      "sk-proj-0123",
+      "aW50ZXJhY3Rpb24",
+    ])
       expect(out).not.toContain(secret);
-    expect(out.match(/\[redacted\]/g)?.length).toBeGreaterThanOrEqual(6);
+    expect(out.match(/\[redacted\]/g)?.length).toBeGreaterThanOrEqual(7);
   });
 });
