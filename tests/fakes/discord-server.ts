@@ -265,7 +265,19 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
         const id = originals.get(token) ?? nextId();
         originals.set(token, id);
         call.messageId = id;
-        return json(res, 200, messageObject(CHANNEL_ID, body ?? {}, id));
+        const msg = { ...(messages.get(id) ?? messageObject(CHANNEL_ID, {}, id)), ...body };
+        messages.set(id, msg);
+        return json(res, 200, msg);
+      }
+      const readOriginal = on("GET", /^\/webhooks\/(\d+)\/([^/]+)\/messages\/@original$/);
+      if (readOriginal) {
+        // A deferral not yet edited is a "thinking…" message: no content, the LOADING flag.
+        const token = readOriginal[2] ?? "";
+        const id = originals.get(token);
+        const msg = id ? messages.get(id) : undefined;
+        if (msg) return json(res, 200, msg);
+        if (deferred.has(token)) return json(res, 200, { ...messageObject(CHANNEL_ID, {}), flags: 128 });
+        return json(res, 404, { message: "Unknown Message", code: 10008 });
       }
       const followUp = on("POST", /^\/webhooks\/\d+\/([^/]+)$/);
       if (followUp) {

@@ -79,4 +79,43 @@ describe("kill -9 mid-answer on Discord, then a restart", () => {
       15_000,
     );
   });
+
+  it("a slash command's answer is ended through its interaction token: what it showed stays, with a note", async () => {
+    const discord = await startFakeDiscord();
+    cleanups.push(() => discord.close());
+    const llm = await startFakeOpenAI({
+      mode: "endless",
+      chunkDelayMs: 100,
+      reply: () => ["still ", "going [5] "],
+    });
+    cleanups.push(() => llm.close());
+    const bot = await restartableBot(
+      {
+        DISCORD_TOKEN: "MTAwMDAwMDAwMDAwMDAwMDAx.Gabcde.kill9-token-for-tests-only-00000",
+        DISCORD_APPLICATION_ID: "900000000000000002",
+        DISCORD_API_URL: discord.apiUrl,
+      },
+      llm.url,
+      cleanups,
+    );
+    discord.dispatch("INTERACTION_CREATE", discord.command("ask", { question: "What is RAG?" }));
+    const edits = () => discord.of("PATCH", /^\/webhooks\/\d+\/[^/]+\/messages\/@original$/);
+    await waitFor(() => edits().length > 2, "the answer growing");
+    await bot.kill();
+    const answer = edits().at(-1)?.messageId ?? "";
+    const shown = String(discord.storedMessage(answer)?.content);
+    expect(shown).toMatch(/still going/);
+
+    const editsBefore = edits().length;
+    await bot.restart();
+    const closed = await waitFor(
+      () =>
+        edits()
+          .slice(editsBefore)
+          .find((c) => /I restarted/.test(String(c.body?.content))),
+      "the left-open answer closed",
+    );
+    expect(String(closed.body?.content).startsWith(shown.trim())).toBe(true);
+    expect(closed.body?.allowed_mentions).toEqual({ parse: [] });
+  });
 });

@@ -248,7 +248,23 @@ export function createDiscordAdapter(
         onSent: opts.onSent,
       });
     };
-    await bot.receive(inbound, { self: self(interaction.guildId), names: names(), open });
+    // A public answer's deferral is recorded as open until the answer ends, so a run killed mid-answer
+    // ends it with a note through the interaction's token when it comes back (left-open.ts).
+    const { openReplies } = bot.services;
+    if (!info)
+      openReplies.opened("discord", {
+        kind: "interaction",
+        channel: interaction.channelId,
+        ts: interaction.id,
+        application: interaction.applicationId,
+        token: interaction.token,
+        openedAt: Date.now(),
+      });
+    try {
+      await bot.receive(inbound, { self: self(interaction.guildId), names: names(), open });
+    } finally {
+      openReplies.closed("discord", interaction.id);
+    }
   };
 
   /**

@@ -8,12 +8,19 @@ import type { StateStore } from "../state/types.js";
 export interface OpenReplyRef {
   channel: string;
   ts: string;
-  /** A Slack native stream (closed with stopStream) or an edited message (closed with an edit). */
-  kind: "stream" | "message";
+  /**
+   * A Slack native stream (closed with stopStream), an edited message (closed with an edit), or a Discord
+   * interaction's response (edited through its webhook while the token lasts; `ts` is the interaction id).
+   */
+  kind: "stream" | "message" | "interaction";
   /** The thread the message is in (Slack), where a note about it can go. */
   thread?: string | undefined;
   /** The message already shows part of the answer (not only a placeholder): that text is kept. */
   shown?: boolean | undefined;
+  /** An interaction's application id and token (valid 15 minutes), and when it was opened (epoch ms). */
+  application?: string | undefined;
+  token?: string | undefined;
+  openedAt?: number | undefined;
 }
 
 export interface OpenReplies {
