@@ -90,10 +90,23 @@ export interface FakeDiscord {
   connections(): number;
   /** The `v` (API version) each gateway connection asked for, in order. */
   gatewayVersions(): string[];
+  /** The User-Agent header of each gateway connection, in order ("" when there was none). */
+  gatewayUserAgents(): string[];
   close(): Promise<void>;
 }
 
-export async function startFakeDiscord(): Promise<FakeDiscord> {
+export interface FakeDiscordOptions {
+  /**
+   * Behave as Spacebar (the open-source Discord-compatible server) does under its defaults: a gateway
+   * connection without a User-Agent is closed with 4002; READY has no `application` (no application row
+   * for the bot); interactions carry `channel_id` but no `channel` object; and interaction webhooks
+   * (`/webhooks/{app}/{token}/…`: edit the deferral, follow up) do not exist (10015 Unknown Webhook).
+   */
+  spacebar?: boolean;
+}
+
+export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
+  const spacebar = options.spacebar === true;
   const calls: RestCall[] = [];
   const messages = new Map<string, Record<string, unknown>>();
   const originals = new Map<string, string>();
@@ -110,6 +123,7 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
   let rejectIdentifyWith: number | null = null;
   let connectionCount = 0;
   const gatewayVersions: string[] = [];
+  const gatewayUserAgents: string[] = [];
   let beats = 0;
   let markReady: () => void = () => {};
   const readyPromise = new Promise<void>((resolve) => {
@@ -196,6 +210,8 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
       }
       if (method === "GET" && path === "/users/@me") return json(res, 200, botUser);
       const on = (verb: string, re: RegExp) => (method === verb ? re.exec(path) : null);
+      if (spacebar && /^\/webhooks\/\d+\/[^/]+/.test(path))
+        return json(res, 400, { code: 10015, message: "Unknown Webhook" });
       if (on("POST", /^\/channels\/(\d+)\/typing$/)) return json(res, 204);
       const created = on("POST", /^\/channels\/(\d+)\/messages$/);
       if (created) {
@@ -233,6 +249,8 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
         );
       }
       if (on("PUT", /^\/channels\/(\d+)\/messages\/(\d+)\/reactions\/[^/]+\/@me$/)) return json(res, 204);
+      if (method === "POST" && path === "/users/@me/channels")
+        return json(res, 200, { id: DM_CHANNEL_ID, type: 1, recipients: [user(String(body?.recipient_id))] });
       const deleted = on("DELETE", /^\/webhooks\/(\d+)\/([^/]+)\/messages\/@original$/);
       if (deleted) {
         // Deleting takes Discord a moment; the deferred message is there until it is done.
@@ -321,6 +339,7 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
   wss.on("connection", (ws, req) => {
     connectionCount++;
     gatewayVersions.push(new URL(req.url ?? "/", "http://x").searchParams.get("v") ?? "");
+    gatewayUserAgents.push(req.headers["user-agent"] ?? "");
     open.add(ws);
     ws.on("close", () => {
       shards.delete(ws);
@@ -328,6 +347,10 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
     });
     if (refuseWith !== null) {
       ws.close(refuseWith, "refused by the fake");
+      return;
+    }
+    if (spacebar && !req.headers["user-agent"]) {
+      ws.close(4002, "User-Agent header is required");
       return;
     }
     ws.send(JSON.stringify({ op: 10, d: { heartbeat_interval: 41_250 }, s: null, t: null }));
@@ -360,7 +383,7 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
           guilds: shardId === 0 ? [{ id: GUILD_ID, unavailable: true }] : [],
           session_id: "fake-session",
           resume_gateway_url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}`,
-          application: { id: APP_ID, flags: 0 },
+          ...(spacebar ? {} : { application: { id: APP_ID, flags: 0 } }),
           shard: [shardId, shardCount],
           user_settings: {},
           relationships: [],
@@ -461,7 +484,7 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
     version: 1,
     guild_id: GUILD_ID,
     channel_id: CHANNEL_ID,
-    channel: { id: CHANNEL_ID, type: 0, guild_id: GUILD_ID, name: "general" },
+    ...(spacebar ? {} : { channel: { id: CHANNEL_ID, type: 0, guild_id: GUILD_ID, name: "general" } }),
     member: {
       user: user(from),
       roles: [],
@@ -484,6 +507,7 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
     of: (method, pattern) => calls.filter((c) => c.method === method && pattern.test(c.path)),
     dispatch: send,
     gatewayVersions: () => [...gatewayVersions],
+    gatewayUserAgents: () => [...gatewayUserAgents],
     ready: () => readyPromise,
     identify: () => identifyPayload,
     identifies: () => [...identifies],

@@ -1,3 +1,5 @@
+// First: the gateway WebSocket must carry a User-Agent before discord.js loads (see user-agent.ts).
+import "./user-agent.js";
 import {
   type ButtonInteraction,
   type ChatInputCommandInteraction,
@@ -12,18 +14,16 @@ import {
 import type { Config } from "../../config.js";
 import type { Bot } from "../../core/bot.js";
 import type { Logger } from "../../core/log.js";
-import { feedbackReply } from "../../core/messages.js";
 import type { Inbound, OpenReply, ReplySink, Transport } from "../../core/types.js";
+import { buttonHandlers, buttons, interactionInbound, NO_MENTIONS } from "./buttons.js";
+import { channelTarget, completeDispatches, dmChannel, withChannelFallback } from "./compat.js";
 import { watchDiscordConnection } from "./connection.js";
 import { FEEDBACK_PREFIX, SUGGEST_PREFIX } from "./format.js";
 import { closeLeftOpen } from "./left-open.js";
-import { type Components, createDiscordReply, type DiscordTarget } from "./reply.js";
+import { createDiscordReply, type DiscordTarget } from "./reply.js";
 import { restOptions } from "./rest.js";
 
 type DiscordConfig = NonNullable<Config["discord"]>;
-
-/** Output may never ping anyone: no @everyone/@here, roles, users, or the replied-to author. */
-export const NO_MENTIONS = { parse: [], repliedUser: false } as const;
 
 export interface DiscordAdapterOptions {
   editIntervalMs?: number;
@@ -39,31 +39,6 @@ export interface DiscordAdapter {
 }
 
 const INFO_COMMANDS = new Set(["topics", "path", "help", "reset", "report"]);
-
-/** The buttons a message carries, in discord.js's options (omitted when there are none). */
-const buttons = (components?: Components) => (components && components.length > 0 ? { components } : {});
-
-/** Where and from whom an interaction (slash command or button) came, as the core reads it. */
-function interactionInbound(
-  interaction: ChatInputCommandInteraction | ButtonInteraction,
-  kind: "command" | "action",
-  receivedAt: number,
-): Omit<Inbound, "text"> {
-  // An interaction may come without a channel id (user-installed apps): the conversation still needs a place.
-  const channel = interaction.channelId ?? interaction.channel?.id ?? `dm-${interaction.user.id}`;
-  return {
-    receivedAt,
-    platform: "discord",
-    kind,
-    id: interaction.id,
-    workspace: interaction.guildId ?? "dm",
-    channel,
-    thread: interaction.channel?.isThread() === true ? channel : undefined,
-    user: interaction.user.id,
-    isDirect: interaction.guildId === null,
-    askerName: interaction.user.displayName ?? interaction.user.username,
-  };
-}
 
 /**
  * Discord through discord.js v14, as transport only: messages and slash commands become an Inbound for the
@@ -93,6 +68,21 @@ export function createDiscordAdapter(
   });
   let ready = false;
   const connection = watchDiscordConnection(client, logger);
+  completeDispatches(client);
+  // Set once a server turns out to have no interaction webhooks (Spacebar): answers go to channels instead.
+  const webhooksMissing = { value: false };
+  /** An interaction's reply target, or channel messages where the server has no interaction webhooks. */
+  const orChannel = (
+    primary: DiscordTarget,
+    interaction: ChatInputCommandInteraction | ButtonInteraction,
+    channelId: string | null,
+  ) =>
+    withChannelFallback(
+      primary,
+      () => channelTarget(client, channelId ? async () => channelId : dmChannel(client, interaction.user.id)),
+      webhooksMissing,
+      log,
+    );
 
   const self = (guildId: string | null) => {
     const me = client.user;
@@ -195,7 +185,9 @@ export function createDiscordAdapter(
       options,
     };
     let publicOpened = false;
-    const target = (ephemeral: boolean): DiscordTarget => ({
+    const target = (ephemeral: boolean): DiscordTarget =>
+      orChannel(interactionTarget(ephemeral), interaction, ephemeral ? null : interaction.channelId);
+    const interactionTarget = (ephemeral: boolean): DiscordTarget => ({
       first: async (content, components) =>
         (await interaction.editReply({ content, allowedMentions: NO_MENTIONS, ...buttons(components) })).id,
       edit: async (id, content, isFirst, components) => {
@@ -230,13 +222,17 @@ export function createDiscordAdapter(
             )
           ).id;
         return createDiscordReply(
-          {
-            first: whisper,
-            edit: async (id, content) => {
-              await interaction.webhook.editMessage(id, { content, allowedMentions: NO_MENTIONS });
+          orChannel(
+            {
+              first: whisper,
+              edit: async (id, content) => {
+                await interaction.webhook.editMessage(id, { content, allowedMentions: NO_MENTIONS });
+              },
+              more: whisper,
             },
-            more: whisper,
-          },
+            interaction,
+            null,
+          ),
           { editIntervalMs, logger: log, header: opts.header, onSent: opts.onSent },
         );
       }
@@ -267,79 +263,7 @@ export function createDiscordAdapter(
     }
   };
 
-  /**
-   * A suggested next question clicked under an answer: asked in that conversation (the answer's reply
-   * chain or thread), as the person who clicked; the answer is a follow-up message in the channel. The
-   * core dedups the interaction id and applies the allowlists (a refused click gets an ephemeral note).
-   */
-  const onSuggestion = async (interaction: ButtonInteraction) => {
-    const receivedAt = performance.now();
-    // Acknowledged at once without a message of its own (Discord's 3-second deadline); a redelivered
-    // interaction cannot be acknowledged twice, and the core drops it as a duplicate.
-    await interaction.deferUpdate().catch((err: unknown) => log.debug({ err }, "could not defer the click"));
-    const inbound: Inbound = {
-      ...interactionInbound(interaction, "action", receivedAt),
-      // The answer the button is on: the core finds the conversation it belongs to.
-      replyTo: interaction.message.id,
-      text: interaction.customId.slice(SUGGEST_PREFIX.length),
-    };
-    const followUps = (ephemeral: boolean): DiscordTarget => {
-      const send = async (content: string, components?: Components) =>
-        (
-          await interaction.followUp({
-            content,
-            allowedMentions: NO_MENTIONS,
-            ...buttons(components),
-            ...(ephemeral ? { flags: MessageFlags.Ephemeral } : {}),
-          })
-        ).id;
-      return {
-        first: send,
-        edit: async (id, content, _isFirst, components) => {
-          await interaction.webhook.editMessage(id, {
-            content,
-            allowedMentions: NO_MENTIONS,
-            ...buttons(components),
-          });
-        },
-        more: send,
-      };
-    };
-    await bot.receive(inbound, {
-      self: self(interaction.guildId),
-      names: names(),
-      open: (opts) =>
-        createDiscordReply(followUps(opts.visibility === "private"), {
-          editIntervalMs,
-          logger: log,
-          header: opts.header,
-          onSent: opts.onSent,
-        }),
-    });
-  };
-
-  /**
-   * 👍/👎 under an answer: recorded by the core (allowlists, once per interaction) against the message the
-   * button is on; the person who clicked is told privately.
-   */
-  const onFeedback = async (interaction: ButtonInteraction) => {
-    const receivedAt = performance.now();
-    // A redelivered interaction cannot be acknowledged twice: the core then drops it as a duplicate.
-    const acked = await interaction.deferReply({ flags: MessageFlags.Ephemeral }).then(
-      () => true,
-      (err: unknown) => {
-        log.debug({ err }, "could not defer the vote");
-        return false;
-      },
-    );
-    const vote = interaction.customId === `${FEEDBACK_PREFIX}up` ? "up" : "down";
-    const inbound: Inbound = { ...interactionInbound(interaction, "action", receivedAt), text: "" };
-    const outcome = await bot.feedback(inbound, vote, interaction.message.id);
-    if (acked)
-      await interaction
-        .editReply({ content: feedbackReply(outcome), allowedMentions: NO_MENTIONS })
-        .catch((err: unknown) => log.warn({ err }, "could not answer the vote"));
-  };
+  const { onSuggestion, onFeedback } = buttonHandlers({ bot, log, editIntervalMs, self, names, orChannel });
 
   client.on(Events.MessageCreate, (message) => {
     onMessage(message).catch((err) => log.error({ err }, "Discord message handling failed"));
