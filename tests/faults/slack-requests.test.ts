@@ -22,8 +22,9 @@ afterEach(async () => {
   open = undefined;
 });
 
-async function slackBot() {
+async function slackBot(before?: (slack: FakeSlack) => void) {
   const slack = await startFakeSlack();
+  before?.(slack);
   const app = await testApp({
     SLACK_BOT_TOKEN: "xoxb-fault-token-1234567890",
     SLACK_SIGNING_SECRET: SECRET,
@@ -84,6 +85,30 @@ describe("Slack HTTP requests Bolt mishandles (issue #11: 10, 13)", () => {
     expect(bot.app.log.lines().some((l) => String(l.msg).includes("in the future"))).toBe(true);
     // Health and metrics still pass through Bolt's routing.
     expect((await fetch(bot.url.replace("/slack/events", "/nowhere"))).status).toBe(404);
+  });
+});
+
+describe("who the bot is (auth.test) when Slack cannot say so at start", () => {
+  it("an auth.test that fails at start is tried again: the bot is not ready meanwhile, and answers after", async () => {
+    // Bolt alone kept the first auth.test's failure: every later event failed authorisation, unanswered.
+    const bot = await slackBot((slack) => slack.failOnce("auth.test", "internal_error", 2));
+    expect(open?.adapter.ready()).toBe(false);
+    expect(open?.adapter.state()).toBe("starting");
+    await waitFor(() => open?.adapter.ready() === true, "auth.test answered on a later try", 10_000);
+    expect((await sendSigned(bot.url, mention, { secret: SECRET })).status).toBe(200);
+    await waitFor(() => bot.slack.of("chat.stopStream").length > 0, "the answer");
+    expect(bot.slack.of("auth.test").length).toBeGreaterThanOrEqual(3);
+  });
+
+  it("a token Slack refuses is said once, naming SLACK_BOT_TOKEN and what to do; health says failed", async () => {
+    const bot = await slackBot((slack) => slack.failOnce("auth.test", "invalid_auth", 100));
+    expect(open?.adapter.state()).toBe("failed");
+    expect(open?.adapter.ready()).toBe(false);
+    const said = bot.app.log.lines().filter((l) => String(l.msg).includes("SLACK_BOT_TOKEN"));
+    expect(said).toHaveLength(1);
+    expect(String(said[0]?.msg)).toMatch(/invalid_auth.*OAuth & Permissions/);
+    // Not retried: every try would be refused the same way.
+    expect(bot.slack.of("auth.test")).toHaveLength(1);
   });
 });
 

@@ -6,6 +6,7 @@ import {
   LogLevel,
   type Logger as SlackLogger,
   SocketModeReceiver,
+  webApi,
 } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import type { Config } from "../../config.js";
@@ -13,6 +14,7 @@ import type { Bot } from "../../core/bot.js";
 import type { Logger } from "../../core/log.js";
 import type { Inbound, OpenReply, Transport } from "../../core/types.js";
 import { registerActions } from "./actions.js";
+import { createSlackAuth } from "./auth.js";
 import { SLACK_RETRY } from "./client.js";
 import { privateReply, registerCommands } from "./commands.js";
 import { watchSocketMode } from "./connection.js";
@@ -112,8 +114,11 @@ export function createSlackAdapter(
     guardSlackRequests(receiver, { signingSecret: config.signingSecret ?? "", logger });
   const socket =
     receiver instanceof SocketModeReceiver ? watchSocketMode(receiver.client, logger) : undefined;
+  // The bot's own client (start-up and restart clean-up); events get Bolt's, with the token from `authorize`.
+  const client = new webApi.WebClient(config.botToken, { ...clientOptions, logger: boltLogger(logger) });
+  const auth = createSlackAuth(client, config.botToken, logger);
   const app = new App({
-    token: config.botToken,
+    authorize: auth.authorize,
     receiver,
     clientOptions,
     logger: boltLogger(logger),
@@ -290,16 +295,19 @@ export function createSlackAdapter(
 
   return {
     app,
-    ready: () => started && (socket?.ready() ?? true),
-    state: () => socket?.state() ?? (started ? "ready" : "starting"),
+    ready: () => started && auth.state() === "ready" && (socket?.ready() ?? true),
+    state: () =>
+      auth.state() !== "ready" ? auth.state() : (socket?.state() ?? (started ? "ready" : "starting")),
     async start() {
+      await auth.verify();
       await app.start(options.port);
       started = true;
-      void closeLeftOpen(app.client, bot.services.openReplies, log);
+      void closeLeftOpen(client, bot.services.openReplies, log);
       log.info({ mode: config.appToken ? "socket" : "http", port: options.port }, "Slack adapter started");
     },
     async stop() {
       started = false;
+      auth.stop();
       await app.stop().catch(() => {});
     },
   };
