@@ -25,7 +25,7 @@ const LLM_ENV = (llm: FakeOpenAI) => ({
 
 /** A ping as Slack or Discord would parse it: special mentions, groups, users, roles, @everyone/@here. */
 const PING =
-  /<!(?:here|channel|everyone)|<!subteam\^|<@[UW][A-Z0-9]+>|<@!?\d+>|<@&\d+>|(?<![\p{L}\p{N}\u2060])@(?:everyone|here|channel)(?![\p{L}\p{N}])/iu;
+  /<!(?:here|channel|everyone)|<!subteam\^|<@[A-Za-z0-9_.-]+(?:\|[^>]*)?>|<@!?\d+>|<@&\d+>|(?<![\p{L}\p{N}\u2060])@(?:everyone|here|channel)(?![\p{L}\p{N}])/iu;
 
 const PIECES = [
   "RAG means retrieval and generation [5]. ",
@@ -36,6 +36,9 @@ const PIECES = [
   "@everyone ",
   "@here ",
   "<@U02BOB> ",
+  // A Slack-compatible server's ids (an emulator's) need not look like Slack's.
+  "<@U_BOT> ",
+  "<@u_memo|memo> ",
   "<@123456789012345678> ",
   "<@&223456789012345678> ",
   "fine-tuning adjusts a model [7]. ",

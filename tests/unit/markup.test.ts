@@ -38,6 +38,16 @@ describe("normalizeMessage", () => {
     expect(n.text).toBe("what is RAG? see finetuning");
   });
 
+  it("a Slack-compatible server's user ids (U_BOT) are mentions too", async () => {
+    const n = await normalizeMessage(
+      "slack",
+      "<@U_BOT> what is RAG? cc <@U_alice>",
+      { userId: "U_BOT" },
+      names,
+    );
+    expect(n).toMatchObject({ mentionsBot: true, mentionsOthers: true, query: "what is RAG?" });
+  });
+
   it("a time or a ratio is words of the question, not an emoji shortcode; :100: is one", async () => {
     const n = await normalizeMessage(
       "slack",

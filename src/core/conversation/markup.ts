@@ -48,7 +48,8 @@ async function slackTokens(raw: string, self: Self, names: Names): Promise<Token
     last = m.index + m[0].length;
     const inner = m[1] ?? "";
     const [target = "", label] = splitLabel(inner);
-    if (/^@[UWB][A-Z0-9]+$/.test(target)) {
+    // A user: Slack's ids are U…/W… (B… for a bot); a Slack-compatible server's may look otherwise (U_BOT).
+    if (/^@[A-Za-z0-9_.-]+$/.test(target)) {
       const id = target.slice(1);
       if (id === self.userId) out.push({ kind: "self" });
       else {

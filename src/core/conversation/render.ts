@@ -16,8 +16,9 @@ export function neutralize(platform: Platform, text: string): string {
       /<!subteam\^[^>|]*(?:\|@?([^>]*))?>/gi,
       (_m, label: string | undefined) => `@${WJ}${label || "team"}`,
     )
-    .replace(/<@[UW][A-Z0-9]+\|([^>]+)>/g, `@${WJ}$1`)
-    .replace(/<@[UW][A-Z0-9]+>/g, `@${WJ}someone`)
+    // (any id: a Slack-compatible server's ids need not look like Slack's, `<@U_BOT>`)
+    .replace(/<@[A-Za-z0-9_.-]+\|([^>]+)>/g, `@${WJ}$1`)
+    .replace(/<@[A-Za-z0-9_.-]+>/g, `@${WJ}someone`)
     // Discord: <@id>, <@!id>, <@&role>
     .replace(/<@!?\d+>/g, `@${WJ}someone`)
     .replace(/<@&\d+>/g, `@${WJ}role`)
