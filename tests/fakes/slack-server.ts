@@ -107,6 +107,8 @@ export async function startFakeSlack(options: { nativeStreaming?: boolean } = {}
       }
       case "chat.delete":
         return { ok: true, channel: args.channel, ts: args.ts };
+      case "chat.postEphemeral":
+        return { ok: true, message_ts: ts() };
       case "chat.startStream":
         if (options.nativeStreaming === false) return { ok: false, error: "unknown_method" };
         if (streamText(args).length > 12_000) return { ok: false, error: "msg_too_long" };
@@ -148,6 +150,14 @@ export async function startFakeSlack(options: { nativeStreaming?: boolean } = {}
       const args = await readBody(req);
       if (url.pathname.startsWith("/response/")) {
         calls.push({ method: "response_url", args, at: now() });
+        // failOnce("response_url", 401): an emulator that routes no response_url (Botarium answers 401).
+        const planned = failing.get("response_url");
+        if (planned) {
+          if (--planned.times <= 0) failing.delete("response_url");
+          res.writeHead(Number(planned.error) || 401, { "content-type": "application/json" });
+          res.end(JSON.stringify({ ok: false, error: "invalid_auth" }));
+          return;
+        }
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true }));
         return;
       }

@@ -209,6 +209,29 @@ describe("Slack adapter (real Bolt, fake Slack Web API)", () => {
     expect(finalText(h.slack)).toMatch(/微调/);
   });
 
+  it("answers a DM whose event has no channel_type (an emulator's), by its D… channel", async () => {
+    const h = await harness({ native: false });
+    const dm = JSON.parse(fixture("message_im.json"));
+    delete dm.event.channel_type;
+    await sendSigned(h.url, JSON.stringify(dm), { secret: SECRET });
+    await waitFor(() => answered(h.slack), "answer");
+    expect(h.slack.of("chat.postMessage")[0]?.args.channel).toBe("D024BE91L");
+  });
+
+  it("a private reply reaches the asker through chat.postEphemeral where the response URL does not work", async () => {
+    const h = await harness();
+    h.slack.failOnce("response_url", 401, 5);
+    const body = fixture("slash_command.txt")
+      .trim()
+      .replace("RESPONSE_URL", encodeURIComponent(h.slack.responseUrl))
+      .replace("%2Fask", "%2Ftopics");
+    await sendSigned(h.url, body, { secret: SECRET, contentType: "application/x-www-form-urlencoded" });
+    const ephemeral = await waitFor(() => h.slack.of("chat.postEphemeral")[0], "chat.postEphemeral");
+    expect(String(ephemeral.args.text)).toContain("4,RAG技术");
+    expect(ephemeral.args.user).toBeTruthy();
+    expect(ephemeral.args.channel).toBeTruthy();
+  });
+
   it("continues a thread without a new mention, carrying the history to the LLM", async () => {
     const h = await harness({ llm: true, native: false });
     await sendSigned(h.url, event(), { secret: SECRET });

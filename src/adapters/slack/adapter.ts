@@ -228,7 +228,11 @@ export function createSlackAdapter(
     if (!ANSWERED_SUBTYPES.has(message.subtype) || message.bot_id || !message.user) return;
     if (message.user === context.botUserId) return;
     const team = (args.body as { team_id?: string }).team_id ?? context.teamId ?? "-";
-    const isDirect = message.channel_type === "im" || args.assistant === true;
+    // A DM: Slack says so with channel_type; a payload without it (an emulator's) still has a D… channel.
+    const isDirect =
+      message.channel_type === "im" ||
+      (message.channel_type === undefined && message.channel.startsWith("D")) ||
+      args.assistant === true;
     const inbound: Inbound = {
       receivedAt: receivedAt(context),
       platform: "slack",

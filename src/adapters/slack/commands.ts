@@ -4,18 +4,30 @@ import type { ActionDeps } from "./actions.js";
 
 type Respond = Parameters<ActionDeps["privateReply"]>[0];
 
-/** A reply only the asker sees (slash commands' information, refusals, usage), through `respond`. */
-export function privateReply(respond: Respond): ReplySink {
+/**
+ * A reply only the asker sees (slash commands' information, refusals, usage), through `respond`; where the
+ * response URL does not work (a Slack-compatible server that routes none), through `otherwise`
+ * (chat.postEphemeral in the channel).
+ */
+export function privateReply(respond: Respond, otherwise?: (text: string) => Promise<unknown>): ReplySink {
   let text = "";
+  const say = async (reply: string) => {
+    try {
+      await respond({ response_type: "ephemeral", text: reply });
+    } catch (err) {
+      if (!otherwise) throw err;
+      await otherwise(reply);
+    }
+  };
   return {
     write: (d) => {
       text += d;
     },
     end: async (meta) => {
-      await respond({ response_type: "ephemeral", text: meta.text || text });
+      await say(meta.text || text);
     },
     fail: async (_e, message) => {
-      await respond({ response_type: "ephemeral", text: `${text ? `${text}\n\n` : ""}:warning: ${message}` });
+      await say(`${text ? `${text}\n\n` : ""}:warning: ${message}`);
     },
     sent: () => [],
   };
@@ -52,7 +64,13 @@ export function registerCommands(app: App, deps: ActionDeps, prefix: string): vo
         self: { userId: context.botUserId },
         names: names(client),
         open: (opts) => {
-          if (opts.visibility === "private") return privateReply(respond);
+          if (opts.visibility === "private")
+            return privateReply(
+              respond,
+              channel
+                ? (text) => client.chat.postEphemeral({ channel, user: payload.user_id, text })
+                : undefined,
+            );
           const { reply, begun } = threadReply(client, inbound, { channel }, opts);
           begun.catch(async (error: unknown) => {
             log.warn({ err: error }, "cannot post in the channel");
