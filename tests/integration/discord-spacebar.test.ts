@@ -57,10 +57,15 @@ describe("a Spacebar-like server", () => {
     expect(discord.connections()).toBe(1);
   });
 
-  it("a mention is answered in the channel", async () => {
+  it("a mention is answered in the channel; another person mentioned as a bare id is looked up by name", async () => {
     const { discord } = await spacebarBot();
-    discord.dispatch("MESSAGE_CREATE", discord.message(`<@${BOT_ID}> What is RAG?`));
+    const other = "900000000000000333";
+    const msg = discord.message(`<@${BOT_ID}> What is RAG? cc <@${other}>`);
+    // Spacebar's mentions carry the id only.
+    msg.mentions = [{ id: BOT_ID }, { id: other }];
+    discord.dispatch("MESSAGE_CREATE", msg);
     await waitFor(() => /retrieves documents/.test(lastText(discord)), "the answer");
+    expect(discord.of("GET", new RegExp(`^/users/${other}$`))).toHaveLength(1);
   });
 
   it("/ask without interaction webhooks: the answer is a channel message, with the question and its asker", async () => {

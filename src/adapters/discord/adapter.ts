@@ -92,10 +92,12 @@ export function createDiscordAdapter(
   const names = (message?: Message): NonNullable<Transport["names"]> => ({
     user: async (id) => {
       const known = message?.mentions.members?.get(id)?.displayName ?? message?.mentions.users.get(id);
-      if (typeof known === "string") return known;
-      if (known) return known.displayName ?? known.username;
-      const user = await client.users.fetch(id);
-      return user.displayName ?? user.username;
+      if (typeof known === "string" && known) return known;
+      // A Discord-compatible server may send mentions as bare ids (Spacebar): no name to show, so look it up.
+      const shown = known && typeof known !== "string" ? (known.displayName ?? known.username) : undefined;
+      if (shown) return shown;
+      const user = await client.users.fetch(id, { force: !!known });
+      return user.displayName ?? user.username ?? undefined;
     },
     role: async (id) => message?.guild?.roles.cache.get(id)?.name,
     channel: async (id) => {
