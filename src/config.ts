@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import path from "node:path";
 import { z } from "zod";
+import { discordApi, slackApiUrl } from "./config-urls.js";
 import { BotError } from "./core/errors.js";
 import { projectRoot } from "./core/paths.js";
 
@@ -349,7 +350,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
           botToken: e.SLACK_BOT_TOKEN,
           signingSecret: e.SLACK_SIGNING_SECRET,
           appToken: e.SLACK_APP_TOKEN,
-          apiUrl: e.SLACK_API_URL,
+          apiUrl: slackApiUrl(e.SLACK_API_URL),
           commandPrefix: e.SLACK_COMMAND_PREFIX,
           nativeStreaming: e.SLACK_NATIVE_STREAMING,
         }
@@ -358,8 +359,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       ? {
           token: e.DISCORD_TOKEN,
           applicationId: e.DISCORD_APPLICATION_ID,
-          apiUrl: e.DISCORD_API_URL,
-          apiVersion: e.DISCORD_API_VERSION,
+          ...discordApi(e.DISCORD_API_URL, e.DISCORD_API_VERSION, Boolean(env.DISCORD_API_VERSION?.trim())),
           guildId: e.DISCORD_GUILD_ID,
           allowedGuilds: e.DISCORD_ALLOWED_GUILDS,
           allowedChannels: e.DISCORD_ALLOWED_CHANNELS,

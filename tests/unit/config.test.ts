@@ -22,6 +22,27 @@ describe("loadConfig", () => {
     expect(config.llm?.model).toBe("gpt-4o-mini");
   });
 
+  it("takes a compatible server's bare address: Slack's Web API under /api/, Discord's REST under /api", () => {
+    const base = { SLACK_BOT_TOKEN: "xoxb-1", SLACK_SIGNING_SECRET: "s", DISCORD_TOKEN: "t" };
+    const bare = loadConfig({
+      ...base,
+      SLACK_API_URL: "http://emu:3000",
+      DISCORD_API_URL: "http://sb:3001/",
+    });
+    expect(bare.slack?.apiUrl).toBe("http://emu:3000/api/");
+    expect(bare.discord).toMatchObject({ apiUrl: "http://sb:3001/api", apiVersion: 10 });
+    const full = loadConfig({
+      ...base,
+      SLACK_API_URL: "http://emu:3000/api",
+      DISCORD_API_URL: "http://sb/api/v9",
+    });
+    expect(full.slack?.apiUrl).toBe("http://emu:3000/api/");
+    // discord.js adds the version itself: a /v9 in the URL is the version, unless DISCORD_API_VERSION says one.
+    expect(full.discord).toMatchObject({ apiUrl: "http://sb/api", apiVersion: 9 });
+    const pinned = loadConfig({ ...base, DISCORD_API_URL: "http://sb/api/v9", DISCORD_API_VERSION: "10" });
+    expect(pinned.discord).toMatchObject({ apiUrl: "http://sb/api", apiVersion: 10 });
+  });
+
   it.each([
     ["OPENAI_TIMEOUT_MS", "soon", /OPENAI_TIMEOUT_MS must be a whole number/],
     ["MEMORY_URL", "mysql://x", /MEMORY_URL must start with sqlite:\/\//],
