@@ -16,7 +16,13 @@ import type { Bot } from "../../core/bot.js";
 import type { Logger } from "../../core/log.js";
 import type { Inbound, OpenReply, ReplySink, Transport } from "../../core/types.js";
 import { buttonHandlers, buttons, interactionInbound, NO_MENTIONS } from "./buttons.js";
-import { channelTarget, completeDispatches, dmChannel, withChannelFallback } from "./compat.js";
+import {
+  channelTarget,
+  completeDispatches,
+  dmChannel,
+  pointGatewayAtApiHost,
+  withChannelFallback,
+} from "./compat.js";
 import { watchDiscordConnection } from "./connection.js";
 import { FEEDBACK_PREFIX, SUGGEST_PREFIX } from "./format.js";
 import { closeLeftOpen } from "./left-open.js";
@@ -69,6 +75,7 @@ export function createDiscordAdapter(
   let ready = false;
   const connection = watchDiscordConnection(client, logger);
   completeDispatches(client);
+  pointGatewayAtApiHost(client, config.apiUrl);
   // Set once a server turns out to have no interaction webhooks (Spacebar): answers go to channels instead.
   const webhooksMissing = { value: false };
   /** An interaction's reply target, or channel messages where the server has no interaction webhooks. */
