@@ -15,6 +15,8 @@ export interface SlackCall {
   at: number;
   /** What the fake answered. */
   result?: Record<string, unknown>;
+  /** The token the call carried (Authorization: Bearer …, or a `token` argument). */
+  token?: string | undefined;
 }
 
 export interface FakeSlack {
@@ -162,8 +164,16 @@ export async function startFakeSlack(options: { nativeStreaming?: boolean } = {}
         return;
       }
       const method = url.pathname.replace(/^\/api\//, "");
-      const call: SlackCall = { method, args, at: now() };
+      const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
+      const token = bearer ?? (typeof args.token === "string" ? args.token : undefined);
+      const call: SlackCall = { method, args, at: now(), token };
       calls.push(call);
+      // Like Slack: a call without a token is refused.
+      if (!token) {
+        call.result = { ok: false, error: "not_authed" };
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(call.result));
+        return;
+      }
       const retry = limited.get(method);
       if (retry !== undefined) {
         limited.delete(method);

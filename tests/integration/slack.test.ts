@@ -209,6 +209,19 @@ describe("Slack adapter (real Bolt, fake Slack Web API)", () => {
     expect(finalText(h.slack)).toMatch(/微调/);
   });
 
+  it("an event without a team id (an emulator's) is answered with the bot's token", async () => {
+    const h = await harness({ native: false });
+    const body = JSON.parse(event());
+    delete body.team_id;
+    delete body.authorizations;
+    delete body.event.team;
+    await sendSigned(h.url, JSON.stringify(body), { secret: SECRET });
+    await waitFor(() => answered(h.slack), "answer");
+    const posted = h.slack.of("chat.postMessage");
+    expect(posted.length).toBeGreaterThan(0);
+    for (const c of posted) expect(c.token).toBe("xoxb-test-token-1234567890");
+  });
+
   it("answers a DM whose event has no channel_type (an emulator's), by its D… channel", async () => {
     const h = await harness({ native: false });
     const dm = JSON.parse(fixture("message_im.json"));

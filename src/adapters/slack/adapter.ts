@@ -126,6 +126,8 @@ export function createSlackAdapter(
     // Conversations live in memo-bot's own store; Bolt's in-memory one would only cost a middleware per event.
     convoStore: false,
   });
+  // An event with no team id gets Bolt's own client, which `authorize` mode leaves without a token.
+  app.client = client;
   // Bolt acknowledges an Events API delivery before any middleware runs. Everything after the ack waits for
   // the check phase, so events that arrived together are all acknowledged before any of them is worked on.
   // The same middleware stamps the receive time for slash commands and actions, which their listeners ack.
