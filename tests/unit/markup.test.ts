@@ -27,15 +27,16 @@ describe("normalizeMessage", () => {
     expect(n.query).toBe("what is RAG? in &");
   });
 
-  it("invisible characters inside words are dropped, and cannot fake the query's own markers", async () => {
+  it("invisible characters inside words are dropped from the query, and cannot fake its own markers", async () => {
     const n = await normalizeMessage(
       "slack",
-      "<@UBOT0001> what is R\u200BAG?\u2063 see\u2064 fine\u00ADtuning",
+      "<@UBOT0001> what is R\u200BAG?\u2063 see\u2064 fine\u00ADtuning 👩\u200D💻",
       { userId: SLACK_BOT },
       names,
     );
-    expect(n.query).toBe("what is RAG? see finetuning");
-    expect(n.text).toBe("what is RAG? see finetuning");
+    expect(n.query).toBe("what is RAG? see finetuning 👩\u200D💻");
+    // What a person reads keeps what they wrote.
+    expect(n.text).toContain("R\u200BAG");
   });
 
   it("a Slack-compatible server's user ids (U_BOT) are mentions too", async () => {

@@ -20,6 +20,7 @@ import {
   channelTarget,
   completeDispatches,
   dmChannel,
+  isCompatibleServer,
   pointGatewayAtApiHost,
   withChannelFallback,
 } from "./compat.js";
@@ -74,10 +75,11 @@ export function createDiscordAdapter(
   });
   let ready = false;
   const connection = watchDiscordConnection(client, logger);
-  completeDispatches(client);
+  completeDispatches(client, config.applicationId);
   pointGatewayAtApiHost(client, config.apiUrl);
   // Set once a server turns out to have no interaction webhooks (Spacebar): answers go to channels instead.
-  const webhooksMissing = { value: false };
+  // (remembered only off Discord: there an unknown webhook is one late interaction's).
+  const webhooksMissing = { value: false, remember: isCompatibleServer(config.apiUrl) };
   /** An interaction's reply target, or channel messages where the server has no interaction webhooks. */
   const orChannel = (
     primary: DiscordTarget,

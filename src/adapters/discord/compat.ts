@@ -9,13 +9,14 @@ import type { Components, DiscordTarget } from "./reply.js";
  * `channel` (discord.js reads only `channel.id`, so the interaction would have no channel). The raw
  * dispatch is the object discord.js handles next, so it is completed in place.
  */
-export function completeDispatches(client: Client): void {
+export function completeDispatches(client: Client, applicationId?: string): void {
   client.on(Events.Raw, (packet: { t?: string; d?: Record<string, unknown> }) => {
     const d = packet.d;
     if (!d) return;
     if (packet.t === "READY" && !d.application) {
       const user = d.user as { id?: string } | undefined;
-      if (user?.id) d.application = { id: user.id, flags: 0 };
+      const id = applicationId ?? user?.id;
+      if (id) d.application = { id, flags: 0 };
     } else if (packet.t === "INTERACTION_CREATE" && !d.channel && typeof d.channel_id === "string") {
       const known = client.channels.cache.get(d.channel_id);
       d.channel = {
@@ -64,14 +65,16 @@ export function channelTarget(client: Client, channel: () => Promise<string>): D
 }
 
 /**
- * An interaction's reply that falls back to channel messages when the server has no interaction webhooks
- * (`missing.value` is then set for the rest of the run, and later interactions go there directly). Without
- * webhooks nothing can be shown to one person only, so a private reply goes to the asker's DMs.
+ * An interaction's reply that falls back to channel messages when its webhook is unknown. On a server
+ * without interaction webhooks (`missing.remember`: not discord.com) `missing.value` is then set for the
+ * rest of the run, and later interactions go there directly. On Discord an unknown webhook is one
+ * interaction's (a click handled after its 3 seconds, never acknowledged): only that one falls back.
+ * Without webhooks nothing can be shown to one person only, so a private reply goes to the asker's DMs.
  */
 export function withChannelFallback(
   primary: DiscordTarget,
   fallback: () => DiscordTarget,
-  missing: { value: boolean },
+  missing: { value: boolean; remember: boolean },
   log: Logger,
 ): DiscordTarget {
   let target: DiscordTarget | undefined = missing.value ? fallback() : undefined;
@@ -83,9 +86,11 @@ export function withChannelFallback(
       return id;
     } catch (err) {
       if (!isMissingWebhook(err)) throw err;
-      if (!missing.value)
+      if (!missing.remember)
+        log.warn({ err }, "an interaction's webhook is unknown: answering in the channel");
+      else if (!missing.value)
         log.warn("this server has no interaction webhooks: answering in the channel instead");
-      missing.value = true;
+      missing.value = missing.remember;
       target = fallback();
       return target.first(content, components);
     }
@@ -137,4 +142,15 @@ export function pointGatewayAtApiHost(client: Client, apiUrl: string | undefined
     if (route !== Routes.gatewayBot() || typeof info?.url !== "string") return result;
     return { ...info, url: gatewayOnApiHost(info.url, apiUrl) };
   };
+}
+
+/** Whether DISCORD_API_URL names a Discord-compatible server rather than Discord itself. */
+export function isCompatibleServer(apiUrl: string | undefined): boolean {
+  if (!apiUrl) return false;
+  try {
+    const host = new URL(apiUrl).hostname;
+    return host !== "discord.com" && !host.endsWith(".discord.com");
+  } catch {
+    return true;
+  }
 }

@@ -37,7 +37,13 @@ function routesOf(ref: OpenReplyRef) {
 export async function closeLeftOpen(client: Client, openReplies: OpenReplies, logger: Logger) {
   const left = await openReplies.leftOpen("discord");
   for (const ref of left) {
-    if (ref.kind === "interaction" && Date.now() - (ref.openedAt ?? 0) > TOKEN_LIFE_MS) continue;
+    if (ref.kind === "interaction" && Date.now() - (ref.openedAt ?? 0) > TOKEN_LIFE_MS) {
+      logger.info(
+        { interaction: ref.ts },
+        "a slash-command answer left open is past its token's life: not closed",
+      );
+      continue;
+    }
     const { message, more, auth, reference } = routesOf(ref);
     try {
       const shown = ((await client.rest.get(message, { auth })) as APIMessage).content.trim();

@@ -9,8 +9,9 @@ import path from "node:path";
  *
  * @discordjs/ws reads `require("ws").WebSocket` once, when it loads, so this module must be evaluated before
  * discord.js is: it is the adapter's first import. It replaces that export with a subclass that adds the
- * header; other users of `ws` (Slack's Socket Mode, the tests' servers) take the module's default export,
- * which stays the original class.
+ * header (and keeps a User-Agent a caller sets). The module's default export, and so `WebSocketServer` and
+ * ESM imports of `ws`, stay the original class; a CommonJS user reading `require("ws").WebSocket` later
+ * gets the subclass (none in this process opens a socket that way: Slack's Socket Mode uses undici's).
  */
 export const GATEWAY_USER_AGENT = `DiscordBot (https://github.com/memo-bot/memo-bot, 0.1.0) Node.js/${process.version}`;
 
@@ -22,8 +23,10 @@ type WsModule = {
 };
 
 const require = createRequire(import.meta.url);
-// The `ws` that @discordjs/ws resolves (it may have its own copy).
-const wsPath = require.resolve("ws", { paths: [path.dirname(require.resolve("@discordjs/ws"))] });
+// The @discordjs/ws that discord.js loads, and the `ws` that it loads (either may be a nested copy).
+const fromDiscordJs = path.dirname(require.resolve("discord.js"));
+const discordWs = require.resolve("@discordjs/ws", { paths: [fromDiscordJs] });
+const wsPath = require.resolve("ws", { paths: [path.dirname(discordWs)] });
 const ws = require(wsPath) as WsModule;
 if (!ws[marker]) {
   const Base = ws.WebSocket;

@@ -1,4 +1,3 @@
-import { stripInvisible } from "../retrieval/tokenize.js";
 import type { Platform } from "../types.js";
 
 /** Who the bot is on the platform, so its own mention can be recognised and removed. */
@@ -162,6 +161,13 @@ function splitEmoji(tokens: Token[]): Token[] {
   });
 }
 
+/**
+ * Invisible characters that split a word for a machine ("R\u200BAG"): soft hyphen, zero-width space, word
+ * joiner, invisible operators (among them the markers below, which only this code may put in a query),
+ * byte-order mark. Joiners and direction marks stay: scripts and emoji need them (retrieval drops them).
+ */
+const WORD_SPLITTERS = /[\u00AD\u180E\u200B\u2060-\u2064\uFEFF]/g;
+
 /** Words that only introduce a link or a date, with the marker the link or date left in the query. */
 const POINTER =
   /(?:\b(?:see(?: also)?|cf\.?|via|per|check(?: out)?|more (?:at|in|here)|details (?:at|in)|source|ref|link|here|read|docs?|due|until|till|before|after|since|by|at|on)|参见|参考|详见|见|看|截止)?[\s:(,,:]*\u2064[\s)]*/giu;
@@ -183,14 +189,12 @@ export async function normalizeMessage(
   self: Self,
   names: Names = {},
 ): Promise<Normalized> {
-  // Invisible characters inside a word ("R\u200BAG") would split it; they also must not fake our markers.
-  const visible = stripInvisible(raw);
   const tokens =
     platform === "slack"
-      ? await slackTokens(visible, self, names)
+      ? await slackTokens(raw, self, names)
       : platform === "discord"
-        ? await discordTokens(visible, self, names)
-        : [{ kind: "text", value: visible } as Token];
+        ? await discordTokens(raw, self, names)
+        : [{ kind: "text", value: raw } as Token];
   let text = "";
   let query = "";
   let mentionsBot = false;
@@ -199,7 +203,7 @@ export async function normalizeMessage(
     switch (t.kind) {
       case "text":
         text += t.value;
-        query += t.value;
+        query += t.value.replace(WORD_SPLITTERS, "");
         break;
       case "self":
         mentionsBot = true;
