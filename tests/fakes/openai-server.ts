@@ -32,6 +32,11 @@ export interface FakeBehaviour {
    * [DONE]); "linger" sends [DONE] but keeps the response open.
    */
   after?: "drop" | "linger";
+  /**
+   * Request fields this server refuses with a 400, as providers word it: OpenAI's reasoning models refuse
+   * `max_tokens` (they take `max_completion_tokens`); some compatible servers refuse `stream_options`.
+   */
+  rejects?: ("max_tokens" | "stream_options")[];
 }
 
 export interface ChatRequest {
@@ -40,6 +45,7 @@ export interface ChatRequest {
   stream?: boolean;
   stream_options?: { include_usage?: boolean };
   max_tokens?: number;
+  max_completion_tokens?: number;
 }
 
 export interface RequestTiming {
@@ -102,6 +108,30 @@ export async function startFakeOpenAI(initial: Partial<FakeBehaviour> = {}): Pro
     timings.push(timing);
     const b: FakeBehaviour = { ...standing, ...(queue.shift() ?? {}) };
 
+    const refused = b.rejects?.find((field) => field in request);
+    if (refused) {
+      res.writeHead(400, { "content-type": "application/json" });
+      res.end(
+        JSON.stringify({
+          error:
+            refused === "max_tokens"
+              ? {
+                  message:
+                    "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+                  type: "invalid_request_error",
+                  param: "max_tokens",
+                  code: "unsupported_parameter",
+                }
+              : {
+                  message: "Unrecognized request argument supplied: stream_options",
+                  type: "invalid_request_error",
+                  param: null,
+                  code: null,
+                },
+        }),
+      );
+      return;
+    }
     if (b.mode === "hang") {
       open.add(res);
       return; // never answers

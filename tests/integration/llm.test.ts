@@ -40,6 +40,50 @@ describe("LLM answers through the real openai SDK against a fake server", () => 
     expect(request?.messages.at(-1)?.content).toMatch(/^What is RAG\?[\s\S]*Answer in English/);
   });
 
+  it("a model that refuses max_tokens (OpenAI's reasoning models) gets max_completion_tokens, from then on", async () => {
+    fake.behave({ mode: "ok", rejects: ["max_tokens"] });
+    try {
+      const app = await testApp(llmEnv());
+      const before = fake.requests.length;
+      for (const q of ["What is RAG?", "What is an agent?"]) {
+        const r = recordingSink();
+        await app.bot.handle(inbound(q), r.sink);
+        expect(r.failure, q).toBeUndefined();
+        expect(r.meta?.covered, q).toBe(true);
+      }
+      const sent = fake.requests.slice(before);
+      // One refused request, then each answer once, with the field the model takes.
+      expect(sent).toHaveLength(3);
+      expect(sent[0]?.max_tokens).toBeGreaterThan(0);
+      for (const request of sent.slice(1)) {
+        expect(request.max_tokens).toBeUndefined();
+        expect(request.max_completion_tokens).toBe(sent[0]?.max_tokens);
+      }
+    } finally {
+      fake.behave({ mode: "ok", rejects: [] });
+    }
+  });
+
+  it("a server that refuses stream_options is asked without it; any other 400 is the model refusing", async () => {
+    fake.behave({ mode: "ok", rejects: ["stream_options"] });
+    try {
+      const app = await testApp(llmEnv());
+      const r = recordingSink();
+      await app.bot.handle(inbound("What is RAG?"), r.sink);
+      expect(r.failure).toBeUndefined();
+      expect(fake.requests.at(-1)?.stream_options).toBeUndefined();
+    } finally {
+      fake.behave({ mode: "ok", rejects: [] });
+    }
+    fake.once({ mode: "status", status: 400, errorMessage: "Invalid model" });
+    const app = await testApp(llmEnv());
+    const r = recordingSink();
+    const before = fake.requests.length;
+    await app.bot.handle(inbound("What is RAG?"), r.sink);
+    expect(r.failure?.error.code).toBe("llm_bad_response");
+    expect(fake.requests.length - before).toBe(1);
+  });
+
   it("removes a citation to a section that does not exist, and logs it", async () => {
     fake.once({ reply: () => ["Agents automate ", "[99]", " work [15]."] });
     const app = await testApp(llmEnv());

@@ -9,6 +9,7 @@ import type { Answerer, AnswerResult } from "./answerer.js";
 import { createCitationFilter, createMarkerFilter } from "./citations.js";
 import { notCoveredText } from "./offline.js";
 import { buildMessages, createSystemPrompt } from "./prompt.js";
+import { createRequestShape } from "./request-shape.js";
 import { createThinkFilter } from "./think.js";
 
 /** How long the rest of a response body is read once the answer is complete (its finish_reason or [DONE]). */
@@ -61,6 +62,7 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
   });
   const count = knowledge.sections.length;
   const system = createSystemPrompt(knowledge, options.knowledgeTokenBudget);
+  const shape = createRequestShape();
 
   return {
     mode: "llm",
@@ -134,23 +136,26 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
         // with eventsource-parser. The SDK's own stream wraps every chunk in several async iterators and
         // a Promise.race (~12 KB of garbage per token, BENCHMARKS.md), which at a few hundred parallel
         // answers stalls the event loop that also acknowledges Slack events.
-        let response: Response;
-        try {
-          onRequest?.();
-          response = await client.chat.completions
-            .create(
-              {
-                model: options.model,
-                messages,
-                stream: true,
-                stream_options: { include_usage: true },
-                max_tokens: options.maxAnswerTokens,
-              },
-              { signal: abort.signal },
-            )
-            .asResponse();
-        } catch (error) {
-          throw llmError(error, "request");
+        let response: Response | undefined;
+        onRequest?.();
+        while (!response) {
+          try {
+            response = await client.chat.completions
+              .create(
+                { model: options.model, messages, stream: true, ...shape.fields(options.maxAnswerTokens) },
+                { signal: abort.signal },
+              )
+              .asResponse();
+          } catch (error) {
+            if (shape.adapt(error)) {
+              logger.info(
+                { err: error },
+                "the model refused a request field; sending it as the model takes it",
+              );
+              continue;
+            }
+            throw llmError(error, "request");
+          }
         }
         if (!response.body) throw new BotError("The language model sent no answer.", "llm_bad_response");
         armIdle();
