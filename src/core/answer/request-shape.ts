@@ -17,16 +17,24 @@ export interface RequestShape {
   adapt(error: unknown): boolean;
 }
 
+/** Tokens a reasoning model may think with, beyond the answer's own limit. */
+export const REASONING_ROOM = 4096;
+
 export function createRequestShape(): RequestShape {
   let limitField: "max_tokens" | "max_completion_tokens" = "max_tokens";
   let usage = true;
   return {
     fields: (maxTokens) => ({
-      [limitField]: maxTokens,
+      // A reasoning model counts its hidden reasoning in `max_completion_tokens`: at the answer's own limit it
+      // may spend it all thinking and say nothing. It gets room to think; the bot still holds the answer
+      // itself to MAX_ANSWER_TOKENS.
+      [limitField]: limitField === "max_tokens" ? maxTokens : maxTokens + REASONING_ROOM,
       ...(usage ? { stream_options: { include_usage: true as const } } : {}),
     }),
     adapt(error) {
-      if (!(error instanceof OpenAI.BadRequestError)) return false;
+      // Mistral refuses an unknown field with a 422, the others with a 400.
+      if (!(error instanceof OpenAI.BadRequestError || error instanceof OpenAI.UnprocessableEntityError))
+        return false;
       const said = `${error.message} ${String(error.param ?? "")}`;
       if (limitField === "max_tokens" && /max_tokens/.test(said) && /max_completion_tokens/.test(said)) {
         limitField = "max_completion_tokens";
