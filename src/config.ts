@@ -289,6 +289,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (e.SLACK_APP_TOKEN && !e.SLACK_APP_TOKEN.startsWith("xapp-")) {
     problems.push("  SLACK_APP_TOKEN must be an app-level token starting with xapp- (Socket Mode)");
   }
+  // A local server (Ollama, vLLM, LM Studio) needs no key, so one is easily left out: the bot would then
+  // answer offline without a word about the server it was pointed at.
+  if (!e.OPENAI_API_KEY && (e.OPENAI_BASE_URL || e.OPENAI_MODEL)) {
+    problems.push(
+      `  OPENAI_API_KEY is missing, so ${e.OPENAI_BASE_URL ? "OPENAI_BASE_URL" : "OPENAI_MODEL"} would be ignored and answers would come from the memo offline: set OPENAI_API_KEY (any value, such as "ollama", for a server that needs no key), or unset it for offline answers`,
+    );
+  }
   // One LLM answer reserves its prompt's most (and its question) and MAX_ANSWER_TOKENS: a budget smaller than
   // that for a one-word question refuses every question.
   const oneAnswer = e.KNOWLEDGE_TOKEN_BUDGET + e.HISTORY_TOKEN_BUDGET + e.MAX_ANSWER_TOKENS + 1;

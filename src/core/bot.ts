@@ -39,7 +39,14 @@ export interface Bot {
   idleForMs(): number;
 }
 
-const SERIOUS = new Set(["internal", "config_invalid", "knowledge_invalid", "llm_auth", "llm_bad_response"]);
+const SERIOUS = new Set([
+  "internal",
+  "config_invalid",
+  "knowledge_invalid",
+  "llm_auth",
+  "llm_bad_response",
+  "llm_not_found",
+]);
 /** Outcomes of the user's own input: worth a log line, not a warning. */
 const EXPECTED = new Set([
   "question_empty",

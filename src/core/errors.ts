@@ -13,6 +13,8 @@ export type BotErrorCode =
   | "llm_auth"
   | "llm_unavailable"
   | "llm_bad_response"
+  | "llm_not_found"
+  | "llm_context_too_long"
   | "llm_empty"
   | "llm_filtered"
   | "stream_interrupted"

@@ -37,6 +37,18 @@ export interface FakeBehaviour {
    * `max_tokens` (they take `max_completion_tokens`); some compatible servers refuse `stream_options`.
    */
   rejects?: ("max_tokens" | "stream_options")[];
+  /** The status of those refusals: 400 (OpenAI, Azure), 422 (Mistral refuses `stream_options` so). */
+  rejectStatus?: number;
+  /**
+   * How the stream is framed, as some gateways and servers do it: "finish-every-chunk" puts
+   * `finish_reason: "stop"` on every content chunk; "no-finish" ends with [DONE] but no finish_reason;
+   * "json" ignores `stream: true` and answers with one JSON completion; "json-error" answers 200 with
+   * `{"error": "Unexpected endpoint or method."}` (LM Studio on a path without /v1); "junk-line" sends a
+   * `data:` line that is not JSON before the answer.
+   */
+  framing?: "finish-every-chunk" | "no-finish" | "json" | "json-error" | "junk-line";
+  /** Refuse (400 context_length_exceeded) a request whose messages hold more characters than this. */
+  contextChars?: number;
 }
 
 export interface ChatRequest {
@@ -108,9 +120,24 @@ export async function startFakeOpenAI(initial: Partial<FakeBehaviour> = {}): Pro
     timings.push(timing);
     const b: FakeBehaviour = { ...standing, ...(queue.shift() ?? {}) };
 
+    const size = request.messages.reduce((n, m) => n + m.content.length, 0);
+    if (b.contextChars !== undefined && size > b.contextChars) {
+      res.writeHead(400, { "content-type": "application/json" });
+      res.end(
+        JSON.stringify({
+          error: {
+            message: `This model's maximum context length is ${b.contextChars} tokens. However, your messages resulted in ${size} tokens.`,
+            type: "invalid_request_error",
+            param: "messages",
+            code: "context_length_exceeded",
+          },
+        }),
+      );
+      return;
+    }
     const refused = b.rejects?.find((field) => field in request);
     if (refused) {
-      res.writeHead(400, { "content-type": "application/json" });
+      res.writeHead(b.rejectStatus ?? 400, { "content-type": "application/json" });
       res.end(
         JSON.stringify({
           error:
@@ -155,6 +182,24 @@ export async function startFakeOpenAI(initial: Partial<FakeBehaviour> = {}): Pro
     }
 
     if (b.firstTokenMs) await sleep(b.firstTokenMs);
+    if (b.framing === "json" || b.framing === "json-error") {
+      const text = (b.reply ?? defaultReply)(request).join("");
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(
+        JSON.stringify(
+          b.framing === "json-error"
+            ? { error: "Unexpected endpoint or method. (POST /chat/completions)" }
+            : {
+                id: "chatcmpl-json",
+                object: "chat.completion",
+                model: request.model,
+                choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }],
+                usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+              },
+        ),
+      );
+      return;
+    }
     res.writeHead(200, {
       "content-type": "text/event-stream",
       "cache-control": "no-cache",
@@ -174,6 +219,7 @@ export async function startFakeOpenAI(initial: Partial<FakeBehaviour> = {}): Pro
       });
 
     const parts = (b.reply ?? defaultReply)(request);
+    if (b.framing === "junk-line") res.write("data: {not json\n\n");
     chunk({ role: "assistant", content: "" });
     let sent = 0;
     for (const part of parts) {
@@ -191,7 +237,7 @@ export async function startFakeOpenAI(initial: Partial<FakeBehaviour> = {}): Pro
         open.delete(res);
         return;
       }
-      chunk({ content: part });
+      chunk({ content: part }, b.framing === "finish-every-chunk" ? "stop" : null);
       timing.firstChunkAt ??= now();
       sent++;
       timing.chunks = sent;
@@ -209,7 +255,7 @@ export async function startFakeOpenAI(initial: Partial<FakeBehaviour> = {}): Pro
       open.delete(res);
       return;
     }
-    chunk({}, b.finishReason ?? "stop");
+    if (b.framing !== "no-finish") chunk({}, b.finishReason ?? "stop");
     if (b.after === "drop") {
       await sleep(30);
       res.socket?.destroy();

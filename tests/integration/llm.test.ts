@@ -1,5 +1,6 @@
 import { countTokens } from "gpt-tokenizer/encoding/cl100k_base";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REASONING_ROOM } from "../../src/core/answer/request-shape.js";
 import { type FakeOpenAI, startFakeOpenAI, tokenReply } from "../fakes/openai-server.js";
 import { inbound, recordingSink, testApp, waitFor } from "../helpers.js";
 
@@ -57,7 +58,8 @@ describe("LLM answers through the real openai SDK against a fake server", () => 
       expect(sent[0]?.max_tokens).toBeGreaterThan(0);
       for (const request of sent.slice(1)) {
         expect(request.max_tokens).toBeUndefined();
-        expect(request.max_completion_tokens).toBe(sent[0]?.max_tokens);
+        // With room to think: the answer itself is still held to MAX_ANSWER_TOKENS by the bot.
+        expect(request.max_completion_tokens).toBe((sent[0]?.max_tokens ?? 0) + REASONING_ROOM);
       }
     } finally {
       fake.behave({ mode: "ok", rejects: [] });
@@ -82,6 +84,79 @@ describe("LLM answers through the real openai SDK against a fake server", () => 
     await app.bot.handle(inbound("What is RAG?"), r.sink);
     expect(r.failure?.error.code).toBe("llm_bad_response");
     expect(fake.requests.length - before).toBe(1);
+  });
+
+  it("Mistral's 422 for stream_options is a field it can do without: asked again without it", async () => {
+    fake.behave({ mode: "ok", rejects: ["stream_options"], rejectStatus: 422 });
+    try {
+      const app = await testApp(llmEnv());
+      const r = recordingSink();
+      await app.bot.handle(inbound("What is RAG?"), r.sink);
+      expect(r.failure).toBeUndefined();
+      expect(fake.requests.at(-1)?.stream_options).toBeUndefined();
+    } finally {
+      fake.behave({ mode: "ok", rejects: [], rejectStatus: 400 });
+    }
+  });
+
+  it.each([
+    ["a finish_reason on every chunk (some gateways)", "finish-every-chunk" as const],
+    ["[DONE] with no finish_reason", "no-finish" as const],
+    ["a stray data: line that is not JSON", "junk-line" as const],
+    ["a server that ignores stream: true and sends one JSON completion", "json" as const],
+  ])("the whole answer stands with %s", async (_name, framing) => {
+    // Chunks 200 ms apart: the answer takes longer than the 500 ms a finished stream is read for.
+    fake.once({
+      framing,
+      chunkDelayMs: 200,
+      reply: () => ["RAG ", "retrieves ", "first, ", "then ", "answers [14]."],
+    });
+    const app = await testApp(llmEnv());
+    const r = recordingSink();
+    await app.bot.handle(inbound("What is RAG?"), r.sink);
+    expect(r.failure).toBeUndefined();
+    expect(r.text).toBe("RAG retrieves first, then answers [14].");
+    expect(r.meta?.sources.map((s) => s.n)).toEqual([14]);
+  });
+
+  it("a 200 that is not a completion (LM Studio without /v1), or a 404, says what the admin should check", async () => {
+    fake.once({ framing: "json-error" });
+    const app = await testApp(llmEnv());
+    const r = recordingSink();
+    await app.bot.handle(inbound("What is RAG?"), r.sink);
+    expect(r.failure?.error.code).toBe("llm_bad_response");
+    expect(app.log.lines().some((l) => JSON.stringify(l).includes("Unexpected endpoint"))).toBe(true);
+    fake.once({ mode: "status", status: 404, errorMessage: "404 page not found" });
+    const missing = recordingSink();
+    await app.bot.handle(inbound("What is an agent?"), missing.sink);
+    expect(missing.failure?.error.code).toBe("llm_not_found");
+    expect(missing.failure?.message).toMatch(/OPENAI_BASE_URL.*\/v1/);
+  });
+
+  it("a conversation over the model's context is asked without it; a question over it alone says to reset", async () => {
+    const app = await testApp(llmEnv());
+    const first = recordingSink();
+    await app.bot.handle(inbound("What is RAG?", { thread: "ctx" }), first.sink);
+    expect(first.failure).toBeUndefined();
+    // The model's context holds the prompt and one question, not the conversation too.
+    const oneQuestion = (fake.requests.at(-1)?.messages ?? []).reduce((n, m) => n + m.content.length, 0);
+    fake.behave({ mode: "ok", contextChars: oneQuestion + 30 });
+    try {
+      const before = fake.requests.length;
+      const second = recordingSink();
+      await app.bot.handle(inbound("What is an agent?", { thread: "ctx" }), second.sink);
+      expect(second.failure).toBeUndefined();
+      const sent = fake.requests.slice(before);
+      expect(sent).toHaveLength(2);
+      expect((sent[1]?.messages.length ?? 0) < (sent[0]?.messages.length ?? 0)).toBe(true);
+      fake.behave({ mode: "ok", contextChars: 100 });
+      const third = recordingSink();
+      await app.bot.handle(inbound("And fine-tuning?", { thread: "ctx" }), third.sink);
+      expect(third.failure?.error.code).toBe("llm_context_too_long");
+      expect(third.failure?.message).toMatch(/reset/);
+    } finally {
+      fake.behave({ mode: "ok", contextChars: undefined });
+    }
   });
 
   it("removes a citation to a section that does not exist, and logs it", async () => {

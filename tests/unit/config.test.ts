@@ -22,6 +22,16 @@ describe("loadConfig", () => {
     expect(config.llm?.model).toBe("gpt-4o-mini");
   });
 
+  it("an LLM server or model set without OPENAI_API_KEY fails at start instead of answering offline", () => {
+    expect(() => loadConfig({ OPENAI_BASE_URL: "http://localhost:11434/v1" })).toThrowError(
+      /OPENAI_API_KEY is missing, so OPENAI_BASE_URL would be ignored.*"ollama"/,
+    );
+    expect(() => loadConfig({ OPENAI_MODEL: "llama3.2" })).toThrowError(/OPENAI_API_KEY is missing/);
+    expect(
+      loadConfig({ OPENAI_API_KEY: "ollama", OPENAI_BASE_URL: "http://localhost:11434/v1" }).llm?.apiKey,
+    ).toBe("ollama");
+  });
+
   it("takes a compatible server's bare address: Slack's Web API under /api/, Discord's REST under /api", () => {
     const base = { SLACK_BOT_TOKEN: "xoxb-1", SLACK_SIGNING_SECRET: "s", DISCORD_TOKEN: "t" };
     const bare = loadConfig({

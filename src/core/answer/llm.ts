@@ -4,9 +4,11 @@ import type { Config } from "../../config.js";
 import { BotError } from "../errors.js";
 import type { Knowledge } from "../knowledge/load.js";
 import type { Logger } from "../log.js";
-import type { SourceRef, Usage } from "../types.js";
+import type { SourceRef } from "../types.js";
 import type { Answerer, AnswerResult } from "./answerer.js";
+import { completionPayloads, readChunk, type StreamState } from "./chunks.js";
 import { createCitationFilter, createMarkerFilter } from "./citations.js";
+import { isContextOverflow, llmError } from "./llm-errors.js";
 import { notCoveredText } from "./offline.js";
 import { buildMessages, createSystemPrompt } from "./prompt.js";
 import { createRequestShape } from "./request-shape.js";
@@ -18,36 +20,16 @@ const DONE_GRACE_MS = 500;
 /** The LLM settings from the config, plus the history budget they share with other answerers. */
 export type LlmOptions = NonNullable<Config["llm"]> & { historyTokenBudget: number };
 
-/** Maps whatever the SDK or the stream threw to a coded BotError the user can be told about. */
-export function llmError(error: unknown, phase: "request" | "stream"): BotError {
-  if (error instanceof BotError) return error;
-  if (error instanceof OpenAI.APIConnectionTimeoutError) {
-    return new BotError("The language model did not answer in time.", "llm_timeout", { cause: error });
+/** Azure OpenAI's hosts take the key in an `api-key` header (its v1 API also takes the Bearer the SDK sends). */
+const AZURE_HOST = /\.(openai|cognitiveservices)\.azure\.com$/;
+
+const isAzure = (baseURL: string | undefined) => {
+  try {
+    return baseURL !== undefined && AZURE_HOST.test(new URL(baseURL).hostname);
+  } catch {
+    return false;
   }
-  if (error instanceof OpenAI.RateLimitError) {
-    const retry = Number(error.headers?.get("retry-after"));
-    return new BotError("The language model provider is rate limiting us.", "llm_rate_limited", {
-      cause: error,
-      ...(Number.isFinite(retry) && retry > 0 ? { retryAfterSeconds: retry } : {}),
-    });
-  }
-  if (error instanceof OpenAI.AuthenticationError || error instanceof OpenAI.PermissionDeniedError) {
-    return new BotError("The language model rejected our API key.", "llm_auth", { cause: error });
-  }
-  if (error instanceof OpenAI.APIUserAbortError) {
-    return new BotError("The answer was stopped.", "llm_timeout", { cause: error });
-  }
-  if (phase === "stream") {
-    return new BotError("The language model's answer was cut off.", "stream_interrupted", { cause: error });
-  }
-  if (error instanceof OpenAI.APIConnectionError || error instanceof OpenAI.InternalServerError) {
-    return new BotError("The language model is unavailable.", "llm_unavailable", { cause: error });
-  }
-  if (error instanceof OpenAI.APIError) {
-    return new BotError("The language model refused the request.", "llm_bad_response", { cause: error });
-  }
-  return new BotError("The language model failed.", "llm_unavailable", { cause: error });
-}
+};
 
 /**
  * Answers with an OpenAI-compatible Chat Completions endpoint, streamed. Citations are checked as the
@@ -59,6 +41,7 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
     baseURL: options.baseURL,
     timeout: options.timeoutMs,
     maxRetries: options.maxRetries,
+    ...(isAzure(options.baseURL) ? { defaultHeaders: { "api-key": options.apiKey } } : {}),
   });
   const count = knowledge.sections.length;
   const system = createSystemPrompt(knowledge, options.knowledgeTokenBudget);
@@ -74,15 +57,9 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
       signal,
       onRequest,
     }): AsyncGenerator<string, AnswerResult, void> {
-      const messages = buildMessages({
-        knowledge,
-        system,
-        question,
-        lang,
-        search,
-        history,
-        historyBudget: options.historyTokenBudget,
-      });
+      const messagesWith = (historyBudget: number) =>
+        buildMessages({ knowledge, system, question, lang, search, history, historyBudget });
+      let messages = messagesWith(options.historyTokenBudget);
 
       // A signal that is already aborted (the deadline passed, or shutdown began, while this question waited
       // for its conversation) sends no request: "abort" events do not fire for it.
@@ -125,8 +102,7 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
       const marker = createMarkerFilter();
       // The answer's pieces, joined at the end (not a rope of one node per piece, alive all answer long).
       const parts: string[] = [];
-      let usage: Usage | undefined;
-      let finishReason: string | undefined;
+      const state: StreamState = { done: false };
       let completed = false;
       // After [DONE] the body is read to its end, so the connection can be reused, but only for a moment:
       // a server that keeps it open does not hold a finished answer back until the stall timer.
@@ -137,6 +113,7 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
         // a Promise.race (~12 KB of garbage per token, BENCHMARKS.md), which at a few hundred parallel
         // answers stalls the event loop that also acknowledges Slack events.
         let response: Response | undefined;
+        let shortened = false;
         onRequest?.();
         while (!response) {
           try {
@@ -154,67 +131,67 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
               );
               continue;
             }
+            // Longer than the model's context (a small local model, a long conversation): asked once more
+            // without the conversation, then the reader is told to reset it.
+            if (isContextOverflow(error) && !shortened && history.length > 0) {
+              logger.warn(
+                { err: error },
+                "the prompt is over the model's context; asking without the conversation",
+              );
+              shortened = true;
+              messages = messagesWith(0);
+              continue;
+            }
             throw llmError(error, "request");
           }
         }
-        if (!response.body) throw new BotError("The language model sent no answer.", "llm_bad_response");
+        const type = response.headers.get("content-type") ?? "";
+        const whole = /json/i.test(type) && !/event-stream/i.test(type);
+        if (!whole && !response.body)
+          throw new BotError("The language model sent no answer.", "llm_bad_response");
         armIdle();
-        let done = false;
         const events: string[] = [];
         const parser = createParser({ onEvent: (event) => events.push(event.data) });
         const decoder = new TextDecoder();
-        const reader = response.body.getReader();
         try {
+          if (whole) {
+            // A server that ignores `stream: true` (or says something else with a 200) sends one JSON body.
+            events.push(...completionPayloads(await response.json().catch(() => undefined)));
+          }
+          const reader = whole ? undefined : response.body?.getReader();
           for (;;) {
-            const finished = finishReason !== undefined;
-            if ((done || finished) && !grace)
-              grace = setTimeout(() => void reader.cancel().catch(() => {}), DONE_GRACE_MS);
-            const read = await reader.read().catch((error: unknown) => {
-              // The connection dropped after the answer was complete ([DONE], or its finish_reason): it stands.
-              if (done || finished) return { done: true as const, value: undefined };
-              throw error;
-            });
-            if (read.done) break;
-            armIdle();
-            if (done) continue;
-            parser.feed(decoder.decode(read.value, { stream: true }));
+            if (reader) {
+              // Once the answer is complete, the rest of the body is read while it keeps coming, for at most
+              // DONE_GRACE_MS of quiet each time: a gateway that puts a finish_reason on every chunk still
+              // streams the whole answer.
+              const finished = state.done || state.finishReason !== undefined;
+              if (finished) {
+                clearTimeout(grace);
+                grace = setTimeout(() => void reader.cancel().catch(() => {}), DONE_GRACE_MS);
+              }
+              const read = await reader.read().catch((error: unknown) => {
+                // The connection dropped after the answer was complete ([DONE], or its finish_reason): it stands.
+                if (finished) return { done: true as const, value: undefined };
+                throw error;
+              });
+              if (read.done) break;
+              armIdle();
+              if (state.done) continue;
+              parser.feed(decoder.decode(read.value, { stream: true }));
+            }
             // Everything that arrived in this read is shown as one piece.
             let shown = "";
             for (const data of events) {
-              if (data === "[DONE]") {
-                done = true;
-                break;
-              }
-              const chunk = JSON.parse(data) as OpenAI.ChatCompletionChunk & { error?: { message?: string } };
-              if (chunk.error) {
-                // The provider failed after the answer started (OpenAI sends an error event).
-                throw new BotError("The language model's answer was cut off.", "stream_interrupted", {
-                  cause: new Error(chunk.error.message ?? "error event in the stream"),
-                });
-              }
-              if (chunk.usage) {
-                // Numbers only: a usage a provider leaves incomplete counts as unknown (the budget then
-                // charges its estimate), never as NaN.
-                const count = (n: unknown) => (typeof n === "number" && Number.isFinite(n) ? n : undefined);
-                const promptTokens = count(chunk.usage.prompt_tokens);
-                const completionTokens = count(chunk.usage.completion_tokens);
-                if (promptTokens !== undefined && completionTokens !== undefined)
-                  usage = {
-                    promptTokens,
-                    completionTokens,
-                    cachedTokens: count(chunk.usage.prompt_tokens_details?.cached_tokens) ?? 0,
-                  };
-              }
-              const choice = chunk.choices?.[0];
-              if (choice?.finish_reason) finishReason = choice.finish_reason;
-              const delta = choice?.delta?.content;
+              const delta = readChunk(data, state);
               if (delta) shown += filter.push(marker.push(think.push(delta)));
+              if (state.done) break;
             }
             events.length = 0;
             if (shown) {
               parts.push(shown);
               yield shown;
             }
+            if (!reader) break;
           }
         } catch (error) {
           if (stalled)
@@ -223,12 +200,14 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
             throw new BotError("The answer was stopped.", "shutting_down", { cause: signal.reason });
           throw llmError(error, "stream");
         }
+        // [DONE] without a finish_reason (an early Gemini endpoint): the answer is complete.
+        if (state.done) state.finishReason ??= "stop";
         // An aborted stream may simply end: say why it ended.
-        if (stalled && !done && finishReason === undefined)
+        if (stalled && state.finishReason === undefined)
           throw new BotError("The language model stopped answering.", "llm_timeout");
         if (signal?.aborted)
           throw new BotError("The answer was stopped.", "shutting_down", { cause: signal.reason });
-        if (finishReason === undefined) {
+        if (state.finishReason === undefined) {
           throw new BotError("The language model's answer was cut off.", "stream_interrupted");
         }
         completed = true;
@@ -246,7 +225,7 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
       }
 
       // A provider's filter that stopped the answer, or an answer with no words, is said, never shown blank.
-      if (finishReason === "content_filter")
+      if (state.finishReason === "content_filter")
         throw new BotError("The provider's content filter stopped the answer.", "llm_filtered");
       // The model said only that the memo does not cover it (the marker alone): the reader is told so.
       let text = parts.join("").trim();
@@ -263,7 +242,14 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
             return section ? [{ id: section.id, title: section.title, n }] : [];
           })
         : [];
-      return { text, sources, covered, mode: "llm", usage, truncated: finishReason === "length" };
+      return {
+        text,
+        sources,
+        covered,
+        mode: "llm",
+        usage: state.usage,
+        truncated: state.finishReason === "length",
+      };
     },
   };
 }
