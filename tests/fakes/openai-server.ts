@@ -29,9 +29,9 @@ export interface FakeBehaviour {
   finishReason?: string;
   /**
    * After the answer: "drop" closes the connection right after the finish_reason chunk (no usage, no
-   * [DONE]); "linger" sends [DONE] but keeps the response open.
+   * [DONE]); "linger" sends [DONE] but keeps the response open; "chatter" then sends keep-alive comments.
    */
-  after?: "drop" | "linger";
+  after?: "drop" | "linger" | "chatter";
   /**
    * Request fields this server refuses with a 400, as providers word it: OpenAI's reasoning models refuse
    * `max_tokens` (they take `max_completion_tokens`); some compatible servers refuse `stream_options`.
@@ -281,6 +281,15 @@ export async function startFakeOpenAI(initial: Partial<FakeBehaviour> = {}): Pro
     }
     res.write("data: [DONE]\n\n");
     if (b.after === "linger") return; // left open (closed with the server)
+    if (b.after === "chatter") {
+      // Keep-alive comments after [DONE], for as long as the client reads.
+      while (!res.destroyed && !res.writableEnded) {
+        res.write(": keep-alive\n\n");
+        await sleep(100);
+      }
+      open.delete(res);
+      return;
+    }
     res.end();
     timing.doneAt = now();
     open.delete(res);

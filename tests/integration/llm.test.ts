@@ -358,10 +358,10 @@ describe("LLM answers through the real openai SDK against a fake server", () => 
     expect(second.meta?.covered).toBe(true);
   }, 20_000);
 
-  it("a complete answer stands when the connection drops before [DONE] or stays open after it", async () => {
+  it("a complete answer stands when the connection drops before [DONE] or stays open (or chatty) after it", async () => {
     // The deadline (5 s) is shorter than the stall limit (10 s): an answer held until the stall would fail.
     const app = await testApp(llmEnv({ ANSWER_DEADLINE_SECONDS: "5", OPENAI_TIMEOUT_MS: "10000" }));
-    for (const after of ["drop", "linger"] as const) {
+    for (const after of ["drop", "linger", "chatter"] as const) {
       fake.once({ after });
       const r = recordingSink();
       await app.bot.handle(inbound("What is RAG?", { thread: `after-${after}` }), r.sink);

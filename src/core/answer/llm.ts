@@ -161,11 +161,11 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
           const reader = whole ? undefined : response.body?.getReader();
           for (;;) {
             if (reader) {
-              // Once the answer is complete, the rest of the body is read while it keeps coming, for at most
-              // DONE_GRACE_MS of quiet each time: a gateway that puts a finish_reason on every chunk still
-              // streams the whole answer.
+              // Once a finish_reason came, the rest of the body is read while it keeps coming, for at most
+              // DONE_GRACE_MS of quiet each time (a gateway that puts a finish_reason on every chunk still
+              // streams the whole answer); after [DONE], for DONE_GRACE_MS at most, whatever still comes.
               const finished = state.done || state.finishReason !== undefined;
-              if (finished) {
+              if (finished && !(state.done && grace)) {
                 clearTimeout(grace);
                 grace = setTimeout(() => void reader.cancel().catch(() => {}), DONE_GRACE_MS);
               }
