@@ -9,8 +9,9 @@ import type { SourceRef, Turn, Usage } from "../src/core/types.js";
 /**
  * A streamed piece's tokens, estimated: an ASCII character is a sixth of a token (English runs at four to
  * six characters a token, so the estimate errs towards letting a real answer finish), any other character
- * (Chinese) one. The model is held to MAX_ANSWER_TOKENS exactly by the request's `max_tokens`; the bot's
- * own cap only stops a provider that does not honour it, and that needs no tokenizer: running one over
+ * (Chinese) one. The model is held to MAX_ANSWER_TOKENS by the request's `max_tokens` (a reasoning model, asked
+ * with `max_completion_tokens`, gets room to think beyond it: this cap is then what holds its answer); the
+ * bot's own cap stops a provider that does not honour it, and that needs no tokenizer: running one over
  * every streamed answer cost ~8% of the bot's CPU under a burst of answers (BENCHMARKS.md).
  */
 const tokenWeight = (code: number) => (code < 128 ? 1 / 6 : 1);

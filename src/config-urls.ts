@@ -27,7 +27,7 @@ export function discordApi(
   const url = new URL(raw);
   let path = url.pathname.replace(/\/+$/, "");
   let apiVersion = version;
-  const suffix = /\/v(\d+)$/.exec(path);
+  const suffix = /\/v(\d+)$/i.exec(path);
   if (suffix) {
     path = path.slice(0, suffix.index);
     const named = Number(suffix[1]);

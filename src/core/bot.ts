@@ -46,6 +46,7 @@ const SERIOUS = new Set([
   "llm_auth",
   "llm_bad_response",
   "llm_not_found",
+  "llm_context_too_long",
 ]);
 /** Outcomes of the user's own input: worth a log line, not a warning. */
 const EXPECTED = new Set([

@@ -34,7 +34,7 @@ const MESSAGES: Record<Lang, Record<BotError["code"], Render>> = {
     llm_not_found: () =>
       "The language model's address answered \"not found\". Ask the bot's admin to check OPENAI_BASE_URL (it usually ends in /v1) and OPENAI_MODEL.",
     llm_context_too_long: () =>
-      "This conversation is longer than the language model can take. Say `reset` to start it over, then ask again.",
+      "The memo and this question are more than the language model can take at once. Ask the bot's admin to lower KNOWLEDGE_TOKEN_BUDGET or use a model with a larger context.",
     llm_empty: () => "The language model sent back an empty answer. Please ask again.",
     llm_filtered: () =>
       "The language model's provider stopped this answer with its content filter. Try asking it another way.",
@@ -61,7 +61,8 @@ const MESSAGES: Record<Lang, Record<BotError["code"], Render>> = {
     llm_bad_response: () => "语言模型拒绝了这个请求,请管理员检查 OPENAI_MODEL。",
     llm_not_found: () =>
       "语言模型的地址返回了“找不到”,请管理员检查 OPENAI_BASE_URL(通常以 /v1 结尾)和 OPENAI_MODEL。",
-    llm_context_too_long: () => "这段对话超出了语言模型能接受的长度。请发送 `reset` 重新开始,再提问。",
+    llm_context_too_long: () =>
+      "备忘录加上这个问题超出了语言模型一次能接受的长度,请管理员调低 KNOWLEDGE_TOKEN_BUDGET 或换用上下文更长的模型。",
     llm_empty: () => "语言模型返回了空回答,请再问一次。",
     llm_filtered: () => "语言模型服务商的内容过滤中止了这个回答,请换个问法再试。",
     stream_interrupted: () => "回答中途被截断,已丢弃。请再问一次。",

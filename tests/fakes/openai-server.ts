@@ -44,9 +44,10 @@ export interface FakeBehaviour {
    * `finish_reason: "stop"` on every content chunk; "no-finish" ends with [DONE] but no finish_reason;
    * "json" ignores `stream: true` and answers with one JSON completion; "json-error" answers 200 with
    * `{"error": "Unexpected endpoint or method."}` (LM Studio on a path without /v1); "junk-line" sends a
-   * `data:` line that is not JSON before the answer.
+   * `data:` line that is not JSON before the answer; "sse-as-json" streams with `content-type:
+   * application/json`.
    */
-  framing?: "finish-every-chunk" | "no-finish" | "json" | "json-error" | "junk-line";
+  framing?: "finish-every-chunk" | "no-finish" | "json" | "json-error" | "junk-line" | "sse-as-json";
   /** Refuse (400 context_length_exceeded) a request whose messages hold more characters than this. */
   contextChars?: number;
 }
@@ -201,7 +202,7 @@ export async function startFakeOpenAI(initial: Partial<FakeBehaviour> = {}): Pro
       return;
     }
     res.writeHead(200, {
-      "content-type": "text/event-stream",
+      "content-type": b.framing === "sse-as-json" ? "application/json" : "text/event-stream",
       "cache-control": "no-cache",
       connection: "keep-alive",
     });

@@ -100,16 +100,20 @@ describe("LLM answers through the real openai SDK against a fake server", () => 
   });
 
   it.each([
-    ["a finish_reason on every chunk (some gateways)", "finish-every-chunk" as const],
+    [
+      "a finish_reason on every chunk (some gateways), with pauses longer than 0.5 s",
+      "finish-every-chunk" as const,
+    ],
     ["[DONE] with no finish_reason", "no-finish" as const],
     ["a stray data: line that is not JSON", "junk-line" as const],
     ["a server that ignores stream: true and sends one JSON completion", "json" as const],
+    ["a stream labelled as JSON", "sse-as-json" as const],
   ])("the whole answer stands with %s", async (_name, framing) => {
-    // Chunks 200 ms apart: the answer takes longer than the 500 ms a finished stream is read for.
+    // Chunks 600 ms apart: longer than the 500 ms a finished stream is read for.
     fake.once({
       framing,
-      chunkDelayMs: 200,
-      reply: () => ["RAG ", "retrieves ", "first, ", "then ", "answers [14]."],
+      chunkDelayMs: 600,
+      reply: () => ["RAG retrieves first, ", "then answers ", "[14]."],
     });
     const app = await testApp(llmEnv());
     const r = recordingSink();
@@ -133,7 +137,7 @@ describe("LLM answers through the real openai SDK against a fake server", () => 
     expect(missing.failure?.message).toMatch(/OPENAI_BASE_URL.*\/v1/);
   });
 
-  it("a conversation over the model's context is asked without it; a question over it alone says to reset", async () => {
+  it("a conversation over the model's context is asked without it; a prompt over it alone names the admin's fix", async () => {
     const app = await testApp(llmEnv());
     const first = recordingSink();
     await app.bot.handle(inbound("What is RAG?", { thread: "ctx" }), first.sink);
@@ -153,7 +157,7 @@ describe("LLM answers through the real openai SDK against a fake server", () => 
       const third = recordingSink();
       await app.bot.handle(inbound("And fine-tuning?", { thread: "ctx" }), third.sink);
       expect(third.failure?.error.code).toBe("llm_context_too_long");
-      expect(third.failure?.message).toMatch(/reset/);
+      expect(third.failure?.message).toMatch(/KNOWLEDGE_TOKEN_BUDGET/);
     } finally {
       fake.behave({ mode: "ok", contextChars: undefined });
     }

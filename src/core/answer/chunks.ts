@@ -7,6 +7,11 @@ export interface StreamState {
   /** `[DONE]` came. */
   done: boolean;
   finishReason?: string | undefined;
+  /**
+   * A finish_reason came on a chunk without text: the answer is over. (Some gateways put `"stop"` on every
+   * chunk of text; that ends nothing.)
+   */
+  ended?: boolean | undefined;
   usage?: Usage | undefined;
 }
 
@@ -51,8 +56,12 @@ export function readChunk(data: string, state: StreamState): string {
       };
   }
   const choice = chunk.choices?.[0];
-  if (choice?.finish_reason) state.finishReason = choice.finish_reason;
-  return choice?.delta?.content ?? "";
+  const text = choice?.delta?.content ?? "";
+  if (choice?.finish_reason) {
+    state.finishReason = choice.finish_reason;
+    if (!text) state.ended = true;
+  }
+  return text;
 }
 
 /**
@@ -67,7 +76,7 @@ export function completionPayloads(body: unknown): string[] {
     usage?: unknown;
   };
   const choice = b.choices?.[0];
-  if (b.error !== undefined || !choice) {
+  if (b.error != null || !choice) {
     const said = typeof b.error === "string" ? b.error : JSON.stringify(b.error ?? body ?? null);
     throw new BotError("The language model sent no completion.", "llm_bad_response", {
       cause: new Error(`not a completion: ${said.slice(0, 300)}`),

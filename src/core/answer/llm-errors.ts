@@ -41,9 +41,13 @@ export function llmError(error: unknown, phase: "request" | "stream"): BotError 
     return new BotError("The language model is unavailable.", "llm_unavailable", { cause: error });
   }
   if (isContextOverflow(error)) {
-    return new BotError("The conversation is longer than the model's context.", "llm_context_too_long", {
-      cause: error,
-    });
+    return new BotError(
+      "The memo prompt and the question are over the model's context.",
+      "llm_context_too_long",
+      {
+        cause: error,
+      },
+    );
   }
   // Azure refuses a prompt its content filter flags with a 400 of that code.
   if (error instanceof OpenAI.BadRequestError && error.code === "content_filter") {

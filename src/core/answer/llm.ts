@@ -20,6 +20,14 @@ const DONE_GRACE_MS = 500;
 /** The LLM settings from the config, plus the history budget they share with other answerers. */
 export type LlmOptions = NonNullable<Config["llm"]> & { historyTokenBudget: number };
 
+const safeJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};
+
 /** Azure OpenAI's hosts take the key in an `api-key` header (its v1 API also takes the Bearer the SDK sends). */
 const AZURE_HOST = /\.(openai|cognitiveservices)\.azure\.com$/;
 
@@ -116,30 +124,32 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
         let shortened = false;
         onRequest?.();
         while (!response) {
+          const fields = shape.fields(options.maxAnswerTokens);
           try {
             response = await client.chat.completions
-              .create(
-                { model: options.model, messages, stream: true, ...shape.fields(options.maxAnswerTokens) },
-                { signal: abort.signal },
-              )
+              .create({ model: options.model, messages, stream: true, ...fields }, { signal: abort.signal })
               .asResponse();
           } catch (error) {
-            if (shape.adapt(error)) {
+            // Longer than the model's context (a small local model, a long conversation): asked once more
+            // without the conversation. If even that is too long, the memo does not fit this model.
+            if (isContextOverflow(error)) {
+              const shorter = shortened ? messages : messagesWith(0);
+              if (shorter.length < messages.length) {
+                logger.warn(
+                  { err: error },
+                  "the prompt is over the model's context; asking without the conversation",
+                );
+                shortened = true;
+                messages = shorter;
+                continue;
+              }
+              throw llmError(error, "request");
+            }
+            if (shape.adapt(error, fields)) {
               logger.info(
                 { err: error },
                 "the model refused a request field; sending it as the model takes it",
               );
-              continue;
-            }
-            // Longer than the model's context (a small local model, a long conversation): asked once more
-            // without the conversation, then the reader is told to reset it.
-            if (isContextOverflow(error) && !shortened && history.length > 0) {
-              logger.warn(
-                { err: error },
-                "the prompt is over the model's context; asking without the conversation",
-              );
-              shortened = true;
-              messages = messagesWith(0);
               continue;
             }
             throw llmError(error, "request");
@@ -155,23 +165,25 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
         const decoder = new TextDecoder();
         try {
           if (whole) {
-            // A server that ignores `stream: true` (or says something else with a 200) sends one JSON body.
-            events.push(...completionPayloads(await response.json().catch(() => undefined)));
+            // A server that ignores `stream: true` (or says something else with a 200) sends one JSON body;
+            // one that labels its stream as JSON sends the stream.
+            const body = await response.text();
+            if (/^\s*(data|event|id|retry)?:/.test(body)) parser.feed(body);
+            else events.push(...completionPayloads(safeJson(body)));
           }
           const reader = whole ? undefined : response.body?.getReader();
           for (;;) {
             if (reader) {
-              // Once a finish_reason came, the rest of the body is read while it keeps coming, for at most
-              // DONE_GRACE_MS of quiet each time (a gateway that puts a finish_reason on every chunk still
-              // streams the whole answer); after [DONE], for DONE_GRACE_MS at most, whatever still comes.
-              const finished = state.done || state.finishReason !== undefined;
-              if (finished && !(state.done && grace)) {
-                clearTimeout(grace);
+              // Once the answer is over (its closing finish_reason, or [DONE]) the rest of the body is read for
+              // DONE_GRACE_MS at most. A gateway's finish_reason on every chunk of text ends nothing.
+              const finished = state.done || state.ended === true;
+              if (finished && !grace)
                 grace = setTimeout(() => void reader.cancel().catch(() => {}), DONE_GRACE_MS);
-              }
               const read = await reader.read().catch((error: unknown) => {
                 // The connection dropped after the answer was complete ([DONE], or its finish_reason): it stands.
-                if (finished) return { done: true as const, value: undefined };
+                // So did one that went quiet after a finish_reason (a gateway's, on every chunk) until the stall timer.
+                if (finished || (stalled && state.finishReason !== undefined))
+                  return { done: true as const, value: undefined };
                 throw error;
               });
               if (read.done) break;

@@ -13,8 +13,11 @@ export interface RequestShape {
     max_completion_tokens?: number;
     stream_options?: { include_usage: true };
   };
-  /** Whether `error` was the server refusing a field it can do without; the field is then changed. */
-  adapt(error: unknown): boolean;
+  /**
+   * Whether `error` was the server refusing a field it can do without, which `sent` (the request's
+   * fields) carried: the field is then changed (if another answer has not changed it already).
+   */
+  adapt(error: unknown, sent: object): boolean;
 }
 
 /** Tokens a reasoning model may think with, beyond the answer's own limit. */
@@ -31,16 +34,20 @@ export function createRequestShape(): RequestShape {
       [limitField]: limitField === "max_tokens" ? maxTokens : maxTokens + REASONING_ROOM,
       ...(usage ? { stream_options: { include_usage: true as const } } : {}),
     }),
-    adapt(error) {
+    adapt(error, sent) {
       // Mistral refuses an unknown field with a 422, the others with a 400.
       if (!(error instanceof OpenAI.BadRequestError || error instanceof OpenAI.UnprocessableEntityError))
         return false;
-      const said = `${error.message} ${String(error.param ?? "")}`;
-      if (limitField === "max_tokens" && /max_tokens/.test(said) && /max_completion_tokens/.test(said)) {
+      const said = `${error.message} ${String(error.param ?? "")} ${String(error.code ?? "")}`;
+      // Refused as such ("Unsupported parameter", "Unrecognized request argument", "extra_forbidden"), not
+      // a value out of range (vLLM: "'max_tokens' or 'max_completion_tokens' is too large").
+      if (!/unsupported|not supported|unrecognized|unknown|extra|not permitted|not allowed/i.test(said))
+        return false;
+      if ("max_tokens" in sent && /max_tokens/.test(said) && /max_completion_tokens/.test(said)) {
         limitField = "max_completion_tokens";
         return true;
       }
-      if (usage && /stream_options|include_usage/.test(said)) {
+      if ("stream_options" in sent && /stream_options|include_usage/.test(said)) {
         usage = false;
         return true;
       }
