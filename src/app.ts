@@ -64,6 +64,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
       ...config.limits,
       // Offline answers use no LLM tokens: the daily token budget applies to LLM answers only.
       dailyTokenBudget: answerer.mode === "llm" ? config.limits.dailyTokenBudget : 0,
+      maxAnswerTokens: () => answerer.completionTokens?.() ?? config.limits.maxAnswerTokens,
       estimatePromptTokens: (inbound) => config.limits.promptReserveTokens + Array.from(inbound.text).length,
     },
     logger,

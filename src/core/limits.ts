@@ -6,8 +6,11 @@ import type { Inbound, Usage } from "./types.js";
 export interface LimitOptions {
   perUserPerMinute: number;
   dailyTokenBudget: number;
-  /** The most tokens one answer may produce (MAX_ANSWER_TOKENS): part of every reservation. */
-  maxAnswerTokens: number;
+  /**
+   * The most tokens one answer may produce (MAX_ANSWER_TOKENS, or what the answerer says now: a reasoning
+   * model's room to think): part of every reservation.
+   */
+  maxAnswerTokens: number | (() => number);
   /**
    * The prompt tokens a question may cost when the caller does not say (`admit(inbound, { promptTokens })`).
    * Defaults to one token per character of the question (an upper bound for most text).
@@ -100,7 +103,9 @@ export function createLimits(
       const day = Math.floor(t / DAY);
       const key = `budget:${inbound.platform}:${budgetScope(inbound)}:${day}`;
       const ttlMs = DAY - (t % DAY) + GRACE;
-      const amount = Math.max(0, Math.ceil(hint.promptTokens ?? estimate(inbound))) + options.maxAnswerTokens;
+      const room =
+        typeof options.maxAnswerTokens === "function" ? options.maxAnswerTokens() : options.maxAnswerTokens;
+      const amount = Math.max(0, Math.ceil(hint.promptTokens ?? estimate(inbound))) + room;
 
       let reserved = 0;
       try {

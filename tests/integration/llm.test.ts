@@ -86,6 +86,27 @@ describe("LLM answers through the real openai SDK against a fake server", () => 
     expect(fake.requests.length - before).toBe(1);
   });
 
+  it("the daily budget reserves a reasoning model's room to think once the model turned out to be one", async () => {
+    // Room for a second ordinary answer after the first, not for one that may also think 4,096 tokens.
+    const env = llmEnv({ DAILY_TOKEN_BUDGET: String(12_000 + 3_000 + 5_000) });
+    const two = async (app: Awaited<ReturnType<typeof testApp>>) => {
+      const outcomes: (string | undefined)[] = [];
+      for (const [i, q] of ["What is RAG?", "What is an agent?"].entries()) {
+        const r = recordingSink();
+        await app.bot.handle(inbound(q, { user: `budget-${i}` }), r.sink);
+        outcomes.push(r.failure?.error.code);
+      }
+      return outcomes;
+    };
+    expect(await two(await testApp(env))).toEqual([undefined, undefined]);
+    fake.behave({ mode: "ok", rejects: ["max_tokens"] });
+    try {
+      expect(await two(await testApp(env))).toEqual([undefined, "budget_exhausted"]);
+    } finally {
+      fake.behave({ mode: "ok", rejects: [] });
+    }
+  });
+
   it("Mistral's 422 for stream_options is a field it can do without: asked again without it", async () => {
     fake.behave({ mode: "ok", rejects: ["stream_options"], rejectStatus: 422 });
     try {

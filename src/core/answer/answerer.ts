@@ -29,5 +29,10 @@ export interface AnswerResult {
  */
 export interface Answerer {
   readonly mode: AnswerMode;
+  /**
+   * The most completion tokens one answer may now cost (MAX_ANSWER_TOKENS, and a reasoning model's room to
+   * think once the model turned out to be one): what the daily budget reserves for it.
+   */
+  completionTokens?(): number;
   answer(request: AnswerRequest): AsyncGenerator<string, AnswerResult, void>;
 }

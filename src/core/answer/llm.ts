@@ -57,6 +57,7 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
 
   return {
     mode: "llm",
+    completionTokens: () => shape.limit(options.maxAnswerTokens),
     async *answer({
       question,
       lang,

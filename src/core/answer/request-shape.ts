@@ -13,6 +13,8 @@ export interface RequestShape {
     max_completion_tokens?: number;
     stream_options?: { include_usage: true };
   };
+  /** The completion tokens a request may use: `maxTokens`, with a reasoning model's room once asked so. */
+  limit(maxTokens: number): number;
   /**
    * Whether `error` was the server refusing a field it can do without, which `sent` (the request's
    * fields) carried: the field is then changed (if another answer has not changed it already).
@@ -27,6 +29,7 @@ export function createRequestShape(): RequestShape {
   let limitField: "max_tokens" | "max_completion_tokens" = "max_tokens";
   let usage = true;
   return {
+    limit: (maxTokens) => (limitField === "max_tokens" ? maxTokens : maxTokens + REASONING_ROOM),
     fields: (maxTokens) => ({
       // A reasoning model counts its hidden reasoning in `max_completion_tokens`: at the answer's own limit it
       // may spend it all thinking and say nothing. It gets room to think; the bot still holds the answer
