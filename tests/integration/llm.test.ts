@@ -315,6 +315,19 @@ describe("LLM answers through the real openai SDK against a fake server", () => 
     expect(await app.bot.services.memory.history(`cli:local:c1:fail-${code}`)).toEqual([]);
   });
 
+  it("a shutdown while the model has not answered yet says the bot is restarting, not that the model was slow", async () => {
+    const app = await testApp(llmEnv({ OPENAI_TIMEOUT_MS: "10000" }));
+    fake.once({ mode: "hang" });
+    const before = fake.requests.length;
+    const r = recordingSink();
+    const answering = app.bot.handle(inbound("What is RAG?", { thread: "drain" }), r.sink);
+    await waitFor(() => fake.requests.length > before, "the request sent");
+    await app.bot.drain(0);
+    await answering;
+    expect(r.failure?.error.code).toBe("shutting_down");
+    expect(r.failure?.message).toMatch(/restarting/);
+  });
+
   it("stops a provider that ignores max_tokens near MAX_ANSWER_TOKENS, and says so", async () => {
     const app = await testApp(llmEnv({ MAX_ANSWER_TOKENS: "100" }));
     fake.once({ reply: tokenReply(2_000) });

@@ -146,6 +146,9 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
               }
               throw llmError(error, "request");
             }
+            // Stopped by the caller (shutdown, or the answer's deadline, which ask.ts names) while waiting.
+            if (signal?.aborted)
+              throw new BotError("The answer was stopped.", "shutting_down", { cause: signal.reason });
             if (shape.adapt(error, fields)) {
               logger.info(
                 { err: error },
