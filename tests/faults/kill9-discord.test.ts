@@ -14,25 +14,31 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
 });
 
+/** A Discord bot (a process that can be killed) whose model streams an answer that never ends. */
+async function answeringForever() {
+  const discord = await startFakeDiscord();
+  cleanups.push(() => discord.close());
+  const llm = await startFakeOpenAI({
+    mode: "endless",
+    chunkDelayMs: 100,
+    reply: () => ["still ", "going [5] "],
+  });
+  cleanups.push(() => llm.close());
+  const bot = await restartableBot(
+    {
+      DISCORD_TOKEN: "MTAwMDAwMDAwMDAwMDAwMDAx.Gabcde.kill9-token-for-tests-only-00000",
+      DISCORD_APPLICATION_ID: "900000000000000002",
+      DISCORD_API_URL: discord.apiUrl,
+    },
+    llm.url,
+    cleanups,
+  );
+  return { discord, llm, bot };
+}
+
 describe("kill -9 mid-answer on Discord, then a restart", () => {
   it("the answer's message keeps its text and ends with a note; a reply to it is answered", async () => {
-    const discord = await startFakeDiscord();
-    cleanups.push(() => discord.close());
-    const llm = await startFakeOpenAI({
-      mode: "endless",
-      chunkDelayMs: 100,
-      reply: () => ["still ", "going [5] "],
-    });
-    cleanups.push(() => llm.close());
-    const bot = await restartableBot(
-      {
-        DISCORD_TOKEN: "MTAwMDAwMDAwMDAwMDAwMDAx.Gabcde.kill9-token-for-tests-only-00000",
-        DISCORD_APPLICATION_ID: "900000000000000002",
-        DISCORD_API_URL: discord.apiUrl,
-      },
-      llm.url,
-      cleanups,
-    );
+    const { discord, llm, bot } = await answeringForever();
     discord.dispatch("MESSAGE_CREATE", discord.message(`<@${BOT_ID}> What is RAG?`));
     const answer = await waitFor(
       () => discord.of("POST", /^\/channels\/\d+\/messages$/)[0]?.messageId,
@@ -81,23 +87,7 @@ describe("kill -9 mid-answer on Discord, then a restart", () => {
   });
 
   it("a slash command's answer is ended through its interaction token: what it showed stays, with a note", async () => {
-    const discord = await startFakeDiscord();
-    cleanups.push(() => discord.close());
-    const llm = await startFakeOpenAI({
-      mode: "endless",
-      chunkDelayMs: 100,
-      reply: () => ["still ", "going [5] "],
-    });
-    cleanups.push(() => llm.close());
-    const bot = await restartableBot(
-      {
-        DISCORD_TOKEN: "MTAwMDAwMDAwMDAwMDAwMDAx.Gabcde.kill9-token-for-tests-only-00000",
-        DISCORD_APPLICATION_ID: "900000000000000002",
-        DISCORD_API_URL: discord.apiUrl,
-      },
-      llm.url,
-      cleanups,
-    );
+    const { discord, bot } = await answeringForever();
     discord.dispatch("INTERACTION_CREATE", discord.command("ask", { question: "What is RAG?" }));
     const edits = () => discord.of("PATCH", /^\/webhooks\/\d+\/[^/]+\/messages\/@original$/);
     await waitFor(() => edits().length > 2, "the answer growing");
