@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { BOT_ID, CHANNEL_ID, GUILD_ID, startFakeDiscord } from "../fakes/discord-server.js";
+import { BOT_ID, CHANNEL_ID, GUILD_ID, type RestCall, startFakeDiscord } from "../fakes/discord-server.js";
 import { startFakeOpenAI } from "../fakes/openai-server.js";
 import { waitFor } from "../helpers.js";
 import { restartableBot } from "./restartable.js";
@@ -36,6 +36,28 @@ async function answeringForever() {
   return { discord, llm, bot };
 }
 
+/**
+ * Restarts the killed bot and waits for it to close the answer it left open: the message (`edits` are its
+ * edits) keeps the text it showed and ends with the restart note, pinging no one.
+ */
+async function restartAndSeeItClosed(
+  bot: Awaited<ReturnType<typeof answeringForever>>["bot"],
+  edits: () => RestCall[],
+  shown: string,
+) {
+  const editsBefore = edits().length;
+  await bot.restart();
+  const closed = await waitFor(
+    () =>
+      edits()
+        .slice(editsBefore)
+        .find((c) => /I restarted/.test(String(c.body?.content))),
+    "the left-open answer closed",
+  );
+  expect(String(closed.body?.content).startsWith(shown.trim())).toBe(true);
+  expect(closed.body?.allowed_mentions).toEqual({ parse: [] });
+}
+
 describe("kill -9 mid-answer on Discord, then a restart", () => {
   it("the answer's message keeps its text and ends with a note; a reply to it is answered", async () => {
     const { discord, llm, bot } = await answeringForever();
@@ -53,17 +75,7 @@ describe("kill -9 mid-answer on Discord, then a restart", () => {
     expect(shown).toMatch(/still going/);
 
     llm.behave({ mode: "ok", chunkDelayMs: 0, reply: () => ["Follow-up answer [5]."] });
-    const editsBefore = edits().length;
-    await bot.restart();
-    const closed = await waitFor(
-      () =>
-        edits()
-          .slice(editsBefore)
-          .find((c) => /I restarted/.test(String(c.body?.content))),
-      "the left-open answer closed",
-    );
-    expect(String(closed.body?.content).startsWith(shown.trim())).toBe(true);
-    expect(closed.body?.allowed_mentions).toEqual({ parse: [] });
+    await restartAndSeeItClosed(bot, edits, shown);
 
     // A reply to the cut-off answer continues its conversation, answered within 15 s (the lease lapsed).
     discord.dispatch(
@@ -96,16 +108,6 @@ describe("kill -9 mid-answer on Discord, then a restart", () => {
     const shown = String(discord.storedMessage(answer)?.content);
     expect(shown).toMatch(/still going/);
 
-    const editsBefore = edits().length;
-    await bot.restart();
-    const closed = await waitFor(
-      () =>
-        edits()
-          .slice(editsBefore)
-          .find((c) => /I restarted/.test(String(c.body?.content))),
-      "the left-open answer closed",
-    );
-    expect(String(closed.body?.content).startsWith(shown.trim())).toBe(true);
-    expect(closed.body?.allowed_mentions).toEqual({ parse: [] });
+    await restartAndSeeItClosed(bot, edits, shown);
   });
 });
