@@ -6,7 +6,7 @@ import { conversationKey, threadKey } from "./conversation/keys.js";
 import { normalizeMessage } from "./conversation/markup.js";
 import { clip, neutralize } from "./conversation/render.js";
 import { isAllowed, route } from "./conversation/route.js";
-import { BotError, toBotError } from "./errors.js";
+import { BotError, logLevelOf, toBotError } from "./errors.js";
 import { detectLang } from "./lang.js";
 import type { Logger } from "./log.js";
 import { userMessage } from "./messages.js";
@@ -39,24 +39,6 @@ export interface Bot {
   idleForMs(): number;
 }
 
-const SERIOUS = new Set([
-  "internal",
-  "config_invalid",
-  "knowledge_invalid",
-  "llm_auth",
-  "llm_bad_response",
-  "llm_not_found",
-  "llm_context_too_long",
-]);
-/** Outcomes of the user's own input: worth a log line, not a warning. */
-const EXPECTED = new Set([
-  "question_empty",
-  "question_too_long",
-  "unknown_command",
-  "user_rate_limited",
-  "budget_exhausted",
-  "not_allowed",
-]);
 /** What became of one delivery. */
 type Outcome = "ignored" | "duplicate" | "not_allowed" | "acknowledged" | "replied" | "failed";
 
@@ -305,10 +287,9 @@ export function createBot(services: BotServices, logger: Logger): Bot {
           ? new BotError("Shutting down.", "shutting_down")
           : toBotError(thrown);
       services.metrics.errors.inc({ kind: error.code });
-      const details = { err: error.cause ?? error, code: error.code };
-      if (SERIOUS.has(error.code)) log.error(details, error.message);
-      else if (EXPECTED.has(error.code)) log.info({ code: error.code }, error.message);
-      else log.warn(details, error.message);
+      const level = logLevelOf(error.code);
+      if (level === "info") log.info({ code: error.code }, error.message);
+      else log[level]({ err: error.cause ?? error, code: error.code }, error.message);
       try {
         // Before anything was shown, a slash command's or a button's error goes only to its user.
         const target = opened ?? open(kind === "message" ? "public" : "private");

@@ -55,3 +55,28 @@ export function toBotError(error: unknown): BotError {
   }
   return new BotError("Something went wrong inside the bot.", "internal", { cause: error });
 }
+
+/** Errors an admin must act on: a broken setup, not a passing failure. */
+const SERIOUS = new Set<BotErrorCode>([
+  "internal",
+  "config_invalid",
+  "knowledge_invalid",
+  "llm_auth",
+  "llm_bad_response",
+  "llm_not_found",
+  "llm_context_too_long",
+]);
+/** Outcomes of the user's own input: worth a log line, not a warning. */
+const EXPECTED = new Set<BotErrorCode>([
+  "question_empty",
+  "question_too_long",
+  "unknown_command",
+  "user_rate_limited",
+  "budget_exhausted",
+  "not_allowed",
+]);
+
+/** How loudly a failed answer is logged: error (serious), info (expected), or warn (the rest). */
+export function logLevelOf(code: BotErrorCode): "error" | "warn" | "info" {
+  return SERIOUS.has(code) ? "error" : EXPECTED.has(code) ? "info" : "warn";
+}
