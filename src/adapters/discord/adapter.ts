@@ -15,7 +15,7 @@ import type { Config } from "../../config.js";
 import type { Bot } from "../../core/bot.js";
 import type { Logger } from "../../core/log.js";
 import type { Inbound, OpenReply, ReplySink, Transport } from "../../core/types.js";
-import { buttonHandlers, buttons, interactionInbound, NO_MENTIONS } from "./buttons.js";
+import { buttonHandlers, buttons, interactionInbound } from "./buttons.js";
 import {
   channelTarget,
   completeDispatches,
@@ -25,7 +25,7 @@ import {
   withChannelFallback,
 } from "./compat.js";
 import { watchDiscordConnection } from "./connection.js";
-import { FEEDBACK_PREFIX, SUGGEST_PREFIX } from "./format.js";
+import { FEEDBACK_PREFIX, NO_MENTIONS, SUGGEST_PREFIX } from "./format.js";
 import { closeLeftOpen } from "./left-open.js";
 import { createDiscordReply, type DiscordTarget } from "./reply.js";
 import { restOptions } from "./rest.js";

@@ -8,11 +8,8 @@ import type { Bot } from "../../core/bot.js";
 import type { Logger } from "../../core/log.js";
 import { feedbackReply } from "../../core/messages.js";
 import type { Inbound, Transport } from "../../core/types.js";
-import { FEEDBACK_PREFIX, SUGGEST_PREFIX } from "./format.js";
+import { FEEDBACK_PREFIX, NO_MENTIONS, SUGGEST_PREFIX } from "./format.js";
 import { type Components, createDiscordReply, type DiscordTarget } from "./reply.js";
-
-/** Output may never ping anyone: no @everyone/@here, roles, users, or the replied-to author. */
-export const NO_MENTIONS = { parse: [], repliedUser: false } as const;
 
 /** The buttons a message carries, in discord.js's options (omitted when there are none). */
 export const buttons = (components?: Components) =>

@@ -1,5 +1,6 @@
 import { ChannelType, type Client, DiscordAPIError, Events, Routes } from "discord.js";
 import type { Logger } from "../../core/log.js";
+import { NO_MENTIONS_BODY } from "./format.js";
 import type { Components, DiscordTarget } from "./reply.js";
 
 /**
@@ -36,13 +37,11 @@ export function isMissingWebhook(err: unknown): boolean {
   return err instanceof DiscordAPIError && (err.code === 10015 || (err.status === 404 && err.code === 0));
 }
 
-const NO_MENTIONS = { parse: [] } as const;
-
 /** Plain channel messages, through REST: what an interaction's answer becomes without webhooks. */
 export function channelTarget(client: Client, channel: () => Promise<string>): DiscordTarget {
   const body = (content: string, components?: Components) => ({
     content,
-    allowed_mentions: NO_MENTIONS,
+    ...NO_MENTIONS_BODY,
     ...(components && components.length > 0 ? { components: components.map((c) => c.toJSON()) } : {}),
   });
   const post = async (content: string, components?: Components) =>

@@ -3,6 +3,11 @@ import type { SourceRef } from "../../core/types.js";
 
 export const MESSAGE_LIMIT = 2000;
 
+/** Output may never ping anyone: no @everyone/@here, roles, users, or the replied-to author (discord.js). */
+export const NO_MENTIONS = { parse: [], repliedUser: false } as const;
+/** The same, as the REST API takes it in a message body (`allowed_mentions`). */
+export const NO_MENTIONS_BODY = { allowed_mentions: { parse: [] } } as const;
+
 /**
  * Splits text into Discord messages of at most `limit` characters, at paragraph boundaries, then
  * lines, then characters. A code fence split across messages is closed and reopened, so each part renders.

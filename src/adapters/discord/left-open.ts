@@ -2,7 +2,7 @@ import { type APIMessage, type Client, Routes } from "discord.js";
 import type { OpenReplies, OpenReplyRef } from "../../core/conversation/open-replies.js";
 import type { Logger } from "../../core/log.js";
 import { RESTARTED_NOTICE } from "../../core/messages.js";
-import { MESSAGE_LIMIT } from "./format.js";
+import { MESSAGE_LIMIT, NO_MENTIONS_BODY } from "./format.js";
 
 const NOTE = `⚠️ ${RESTARTED_NOTICE}`;
 /** An interaction token lasts 15 minutes; one this old may expire before the note is sent. */
@@ -47,13 +47,15 @@ export async function closeLeftOpen(client: Client, openReplies: OpenReplies, lo
     const { message, more, auth, reference } = routesOf(ref);
     try {
       const shown = ((await client.rest.get(message, { auth })) as APIMessage).content.trim();
-      const noMentions = { allowed_mentions: { parse: [] } };
       if (!shown || shown === "…") {
-        await client.rest.patch(message, { auth, body: { content: NOTE, ...noMentions } });
+        await client.rest.patch(message, { auth, body: { content: NOTE, ...NO_MENTIONS_BODY } });
       } else if (shown.length + NOTE.length + 2 <= MESSAGE_LIMIT) {
-        await client.rest.patch(message, { auth, body: { content: `${shown}\n\n${NOTE}`, ...noMentions } });
+        await client.rest.patch(message, {
+          auth,
+          body: { content: `${shown}\n\n${NOTE}`, ...NO_MENTIONS_BODY },
+        });
       } else {
-        await client.rest.post(more, { auth, body: { content: NOTE, ...reference, ...noMentions } });
+        await client.rest.post(more, { auth, body: { content: NOTE, ...reference, ...NO_MENTIONS_BODY } });
       }
     } catch (err) {
       logger.warn({ err, message: ref.ts }, "could not close an answer left open by a previous run");

@@ -28,13 +28,14 @@ export const REASONING_ROOM = 4096;
 export function createRequestShape(): RequestShape {
   let limitField: "max_tokens" | "max_completion_tokens" = "max_tokens";
   let usage = true;
+  // A reasoning model counts its hidden reasoning in `max_completion_tokens`: at the answer's own limit it may
+  // spend it all thinking and say nothing. It gets room to think; the bot still holds the answer itself to
+  // MAX_ANSWER_TOKENS.
+  const limit = (maxTokens: number) => (limitField === "max_tokens" ? maxTokens : maxTokens + REASONING_ROOM);
   return {
-    limit: (maxTokens) => (limitField === "max_tokens" ? maxTokens : maxTokens + REASONING_ROOM),
+    limit,
     fields: (maxTokens) => ({
-      // A reasoning model counts its hidden reasoning in `max_completion_tokens`: at the answer's own limit it
-      // may spend it all thinking and say nothing. It gets room to think; the bot still holds the answer
-      // itself to MAX_ANSWER_TOKENS.
-      [limitField]: limitField === "max_tokens" ? maxTokens : maxTokens + REASONING_ROOM,
+      [limitField]: limit(maxTokens),
       ...(usage ? { stream_options: { include_usage: true as const } } : {}),
     }),
     adapt(error, sent) {
