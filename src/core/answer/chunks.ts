@@ -2,6 +2,15 @@ import type OpenAI from "openai";
 import { BotError } from "../errors.js";
 import type { Usage } from "../types.js";
 
+/** JSON text as a value, or undefined where it is not JSON. */
+const safeJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};
+
 /** What a completion stream has said so far, besides its text. */
 export interface StreamState {
   /** `[DONE]` came. */
@@ -30,12 +39,7 @@ export function readChunk(data: string, state: StreamState): string {
     state.done = true;
     return "";
   }
-  let chunk: Chunk;
-  try {
-    chunk = JSON.parse(data) as Chunk;
-  } catch {
-    return "";
-  }
+  const chunk = safeJson(data) as Chunk | undefined;
   if (!chunk || typeof chunk !== "object") return "";
   if (chunk.error) {
     throw new BotError("The language model's answer was cut off.", "stream_interrupted", {
@@ -69,7 +73,8 @@ export function readChunk(data: string, state: StreamState): string {
  * A body that is an error (LM Studio answers a wrong path with 200 `{"error": …}`) or no completion at all
  * is the model refusing the request, with what it said.
  */
-export function completionPayloads(body: unknown): string[] {
+export function completionPayloads(text: string): string[] {
+  const body = safeJson(text);
   const b = (body ?? {}) as {
     error?: unknown;
     choices?: { message?: { content?: string | null }; finish_reason?: string | null }[];

@@ -20,14 +20,6 @@ const DONE_GRACE_MS = 500;
 /** The LLM settings from the config, plus the history budget they share with other answerers. */
 export type LlmOptions = NonNullable<Config["llm"]> & { historyTokenBudget: number };
 
-const safeJson = (text: string): unknown => {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-};
-
 /** Azure OpenAI's hosts take the key in an `api-key` header (its v1 API also takes the Bearer the SDK sends). */
 const AZURE_HOST = /\.(openai|cognitiveservices)\.azure\.com$/;
 
@@ -173,7 +165,7 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
             // one that labels its stream as JSON sends the stream.
             const body = await response.text();
             if (/^\s*(data|event|id|retry)?:/.test(body)) parser.feed(body);
-            else events.push(...completionPayloads(safeJson(body)));
+            else events.push(...completionPayloads(body));
           }
           const reader = whole ? undefined : response.body?.getReader();
           for (;;) {
