@@ -63,6 +63,25 @@ describe("Slack Socket Mode readiness follows the socket (issue #11: 12)", () =>
   });
 });
 
+describe("Slack Socket Mode through an outage of the API", () => {
+  it("reconnects once apps.connections.open answers again, however long it failed (it gave up for good after ~15 s)", async () => {
+    const log = memoryLogger();
+    const { slack, port } = await socketService(log.logger);
+    const healthy = async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200;
+    await waitFor(healthy, "ready");
+
+    // Slack's API is down: the socket drops and the next six calls for a new socket URL fail with a 5xx,
+    // more than the bot's other Web API calls are retried (five attempts).
+    slack.failOnce("apps.connections.open", 503, 6);
+    slack.dropSockets();
+    await waitFor(async () => !(await healthy()), "down while the socket is gone");
+    await waitFor(healthy, "connected again after the outage", 45_000);
+    expect(slack.of("apps.connections.open").length).toBeGreaterThanOrEqual(8);
+    expect(log.lines().filter((l) => l.msg === "Slack Socket Mode connected again")).toHaveLength(1);
+    expect(log.lines().filter((l) => String(l.msg).includes("unhandled"))).toEqual([]);
+  }, 60_000);
+});
+
 /** A GET with the path exactly as given (fetch would normalise `//`). */
 const rawGet = (port: number, path: string) =>
   new Promise<number>((resolve, reject) => {

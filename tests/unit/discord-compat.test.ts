@@ -1,12 +1,9 @@
 import { DiscordAPIError } from "discord.js";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import {
-  gatewayOnApiHost,
-  isCompatibleServer,
-  withChannelFallback,
-} from "../../src/adapters/discord/compat.js";
+import { isCompatibleServer, withChannelFallback } from "../../src/adapters/discord/compat.js";
 import type { DiscordTarget } from "../../src/adapters/discord/reply.js";
+import { onApiHost as gatewayOnApiHost } from "../../src/adapters/shared/api-host.js";
 
 describe("the gateway URL a Discord-compatible server hands out", () => {
   it("a loopback gateway of a server reached elsewhere is on the API's host, same scheme and port", () => {

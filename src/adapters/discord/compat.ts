@@ -1,5 +1,6 @@
 import { ChannelType, type Client, DiscordAPIError, Events, Routes } from "discord.js";
 import type { Logger } from "../../core/log.js";
+import { onApiHost } from "../shared/api-host.js";
 import { NO_MENTIONS_BODY } from "./format.js";
 import type { Components, DiscordTarget } from "./reply.js";
 
@@ -111,27 +112,7 @@ export function dmChannel(client: Client, userId: string): () => Promise<string>
   };
 }
 
-const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]", "0.0.0.0"]);
-
-/**
- * The gateway URL to connect to. A compatible server not told its public address hands out a loopback one
- * (Spacebar: `ws://localhost:3001`), unreachable from another host or container; when the API itself is
- * not on a loopback host, the gateway is taken to be on the API's host, same scheme and port.
- */
-export function gatewayOnApiHost(gateway: string, apiUrl: string | undefined): string {
-  if (!apiUrl) return gateway;
-  try {
-    const url = new URL(gateway);
-    const api = new URL(apiUrl);
-    if (!LOOPBACK.has(url.hostname) || LOOPBACK.has(api.hostname)) return gateway;
-    url.hostname = api.hostname;
-    return url.toString();
-  } catch {
-    return gateway;
-  }
-}
-
-/** Makes discord.js connect where gatewayOnApiHost says (it reads the URL from GET /gateway/bot). */
+/** Makes discord.js connect where onApiHost says (it reads the gateway URL from GET /gateway/bot). */
 export function pointGatewayAtApiHost(client: Client, apiUrl: string | undefined): void {
   if (!apiUrl) return;
   const get = client.rest.get.bind(client.rest);
@@ -139,7 +120,7 @@ export function pointGatewayAtApiHost(client: Client, apiUrl: string | undefined
     const result = await get(route, options);
     const info = result as { url?: unknown } | null;
     if (route !== Routes.gatewayBot() || typeof info?.url !== "string") return result;
-    return { ...info, url: gatewayOnApiHost(info.url, apiUrl) };
+    return { ...info, url: onApiHost(info.url, apiUrl) };
   };
 }
 

@@ -21,6 +21,7 @@ import { watchSocketMode } from "./connection.js";
 import { closeLeftOpen } from "./left-open.js";
 import { guardSlackRequests } from "./receiver.js";
 import { createSlackReply } from "./reply.js";
+import { socketClientOptions } from "./socket.js";
 
 type SlackConfig = NonNullable<Config["slack"]>;
 
@@ -92,13 +93,14 @@ export function createSlackAdapter(
     : undefined;
   // The API host (SLACK_API_URL, for a Slack-compatible server or the tests' fake) and a bounded retry.
   const clientOptions = { ...(slackApiUrl ? { slackApiUrl } : {}), retryConfig: SLACK_RETRY };
+  let stopping = false;
   const receiver = config.appToken
     ? // Socket Mode serves no HTTP here: /healthz and /metrics are the service's own route server (Bolt's
       // would parse each request's URL unguarded, and a request for `//` would end the process).
       new SocketModeReceiver({
         appToken: config.appToken,
         logger: boltLogger(logger),
-        installerOptions: { clientOptions },
+        installerOptions: { clientOptions: socketClientOptions(slackApiUrl, () => stopping) },
       })
     : new HTTPReceiver({
         signingSecret: config.signingSecret ?? "",
@@ -313,6 +315,7 @@ export function createSlackAdapter(
     },
     async stop() {
       started = false;
+      stopping = true;
       auth.stop();
       await app.stop().catch(() => {});
     },

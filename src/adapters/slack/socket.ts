@@ -1,0 +1,59 @@
+import type { FetchFunction, RetryOptions, WebClientOptions } from "@slack/web-api";
+import { onApiHost } from "../shared/api-host.js";
+
+/**
+ * The Web API client options of the Socket Mode client, which asks `apps.connections.open` for every socket
+ * it opens, at start and after each drop.
+ *
+ * - It retries a failing call (network error, 5xx, 429) for as long as it fails, every 0.5 s rising to
+ *   30 s: @slack/socket-mode takes a call that still fails after its retries as unrecoverable and never
+ *   reconnects again (its own default retries ~100 times; the bounded retries of the bot's other calls
+ *   made a Slack outage of ~15 s leave the bot deaf until restarted). A 4xx other than 429 is not retried,
+ *   and nothing is once the adapter stops.
+ * - A loopback socket URL from a server reached on another host (an emulator not told its public address)
+ *   is taken to be on the API's host (onApiHost).
+ */
+export function socketClientOptions(
+  apiUrl: string | undefined,
+  stopped: () => boolean,
+): WebClientOptions & { retryConfig: RetryOptions & { onFailedAttempt(error: unknown): void } } {
+  return {
+    ...(apiUrl ? { slackApiUrl: apiUrl, fetch: socketUrlOnApiHost(apiUrl) } : {}),
+    retryConfig: {
+      forever: true,
+      factor: 1.5,
+      minTimeout: 500,
+      maxTimeout: 30_000,
+      randomize: true,
+      unref: true,
+      // p-retry (which the client hands this object to) stops retrying when this throws.
+      onFailedAttempt(error: unknown) {
+        const status = (error as { statusCode?: unknown }).statusCode;
+        if (stopped()) throw error;
+        if (typeof status === "number" && status >= 400 && status < 500 && status !== 429) throw error;
+      },
+    },
+  };
+}
+
+/** A fetch that rewrites the `url` of an `apps.connections.open` answer with onApiHost. */
+export function socketUrlOnApiHost(apiUrl: string, base: FetchFunction = fetch): FetchFunction {
+  return async (url, init) => {
+    const response = await base(url, init);
+    if (!String(url).endsWith("apps.connections.open") || response.status !== 200) return response;
+    const text = await response.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    const socket = (body as { url?: unknown } | undefined)?.url;
+    const moved = typeof socket === "string" ? onApiHost(socket, apiUrl) : undefined;
+    return new Response(moved === undefined ? text : JSON.stringify({ ...(body as object), url: moved }), {
+      status: response.status,
+      statusText: response.statusText,
+      headers: { "content-type": response.headers.get("content-type") ?? "application/json" },
+    });
+  };
+}
