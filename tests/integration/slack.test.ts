@@ -667,6 +667,37 @@ describe("Slack adapter (real Bolt, fake Slack Web API)", () => {
     expect(await h.app.state.get("feedback:slack:v1:U061F7AUR")).toMatchObject({ vote: "up" });
   });
 
+  it("confirms a vote by chat.postEphemeral when the click carries no response_url (an emulator's)", async () => {
+    const h = await harness();
+    const payload = {
+      type: "block_actions",
+      team: { id: TEAM_ID },
+      user: { id: "U061F7AUR" },
+      api_app_id: "A0001",
+      token: "x",
+      container: { type: "message", message_ts: "1.1", channel_id: "C1" },
+      trigger_id: "1.2.4",
+      channel: { id: "C1" },
+      actions: [
+        {
+          type: "button",
+          action_id: "memo_feedback_up",
+          block_id: "memo_feedback",
+          value: "v2",
+          action_ts: "1.3",
+        },
+      ],
+    };
+    const res = await sendSigned(h.url, `payload=${encodeURIComponent(JSON.stringify(payload))}`, {
+      secret: SECRET,
+      contentType: "application/x-www-form-urlencoded",
+    });
+    expect(res.status).toBe(200);
+    const thanks = await waitFor(() => h.slack.of("chat.postEphemeral")[0], "the confirmation");
+    expect(thanks.args).toMatchObject({ channel: "C1", user: "U061F7AUR" });
+    expect(await h.app.state.get("feedback:slack:v2:U061F7AUR")).toMatchObject({ vote: "up" });
+  });
+
   describe("suggested next questions", () => {
     /** The suggestion buttons under the latest answer: [action_id, value]. */
     const buttons = (slack: FakeSlack) => {

@@ -4,6 +4,7 @@ import type { Bot } from "../../core/bot.js";
 import type { Logger } from "../../core/log.js";
 import { feedbackReply } from "../../core/messages.js";
 import type { Inbound, OpenReply, ReplySink, Transport } from "../../core/types.js";
+import { ephemeralTo, tellPrivately } from "./commands.js";
 import { VOTE } from "./format.js";
 
 type Respond = (m: {
@@ -17,7 +18,7 @@ export interface ActionDeps {
   bot: Bot;
   log: Logger;
   names(client: WebClient): NonNullable<Transport["names"]>;
-  privateReply(respond: Respond): ReplySink;
+  privateReply(respond: Respond | undefined, otherwise?: (text: string) => Promise<unknown>): ReplySink;
   threadReply(
     client: WebClient,
     inbound: Inbound,
@@ -91,15 +92,14 @@ export function registerActions(app: App, deps: ActionDeps): void {
   const { bot, log } = deps;
 
   // 👍/👎: recorded by the core (allowlists, one vote per click).
-  app.action(/^memo_feedback(_up|_down)?$/, async ({ ack, body, action, respond }) => {
+  app.action(/^memo_feedback(_up|_down)?$/, async ({ ack, body, action, respond, client }) => {
     await ack();
     const { vote, ref } = voteOf(action);
-    const recorded = await bot.feedback(clickInbound(body, action), vote, ref);
-    await respond({
-      response_type: "ephemeral",
+    const click = clickInbound(body, action);
+    const recorded = await bot.feedback(click, vote, ref);
+    await tellPrivately(respond, ephemeralTo(client, click.channel, click.user))(feedbackReply(recorded), {
       replace_original: false,
-      text: feedbackReply(recorded),
-    }).catch(() => {});
+    }).catch((error: unknown) => log.warn({ err: error }, "could not confirm the vote"));
   });
 
   // A suggested next question: asked in that answer's thread (a DM: in place), as the person who clicked.
@@ -116,7 +116,8 @@ export function registerActions(app: App, deps: ActionDeps): void {
       self: { userId: context.botUserId },
       names: deps.names(client),
       open: (opts) => {
-        if (opts.visibility === "private") return deps.privateReply(respond);
+        if (opts.visibility === "private")
+          return deps.privateReply(respond, ephemeralTo(client, inbound.channel, inbound.user));
         const where = { channel: inbound.channel, threadTs: inbound.thread };
         const { reply, begun } = deps.threadReply(client, inbound, where, opts);
         begun.catch((error: unknown) => log.warn({ err: error }, "could not post the placeholder"));
@@ -133,7 +134,7 @@ export function registerActions(app: App, deps: ActionDeps): void {
     void bot.receive(inbound, {
       self: { userId: context.botUserId },
       names: deps.names(client),
-      open: () => deps.privateReply(respond),
+      open: () => deps.privateReply(respond, ephemeralTo(client, inbound.channel, inbound.user)),
     });
   });
 }

@@ -1,24 +1,49 @@
 import type { App } from "@slack/bolt";
+import type { WebClient } from "@slack/web-api";
 import type { Inbound, ReplySink } from "../../core/types.js";
 import type { ActionDeps } from "./actions.js";
 
 type Respond = Parameters<ActionDeps["privateReply"]>[0];
 
 /**
- * A reply only the asker sees (slash commands' information, refusals, usage), through `respond`; where the
- * response URL does not work (a Slack-compatible server that routes none), through `otherwise`
- * (chat.postEphemeral in the channel).
+ * Says something only the asker sees, through `respond` (the response URL); where there is none (an
+ * emulator's click payload) or it does not work (a Slack-compatible server that routes none), through
+ * `otherwise` (chat.postEphemeral in the channel).
  */
-export function privateReply(respond: Respond, otherwise?: (text: string) => Promise<unknown>): ReplySink {
-  let text = "";
-  const say = async (reply: string) => {
+export function tellPrivately(
+  respond: Respond | undefined,
+  otherwise?: (text: string) => Promise<unknown>,
+): (text: string, extra?: { replace_original?: boolean }) => Promise<void> {
+  return async (text, extra) => {
     try {
-      await respond({ response_type: "ephemeral", text: reply });
+      if (!respond) throw new Error("no response URL");
+      await respond({ response_type: "ephemeral", text, ...extra });
     } catch (err) {
       if (!otherwise) throw err;
-      await otherwise(reply);
+      await otherwise(text);
     }
   };
+}
+
+/** chat.postEphemeral to the asker in the channel, when there is a channel. */
+export function ephemeralTo(
+  client: WebClient,
+  channel: string | undefined,
+  user: string,
+): ((text: string) => Promise<unknown>) | undefined {
+  return channel ? (text) => client.chat.postEphemeral({ channel, user, text }) : undefined;
+}
+
+/**
+ * A reply only the asker sees (slash commands' information, refusals, usage): tellPrivately, once the
+ * reply is complete.
+ */
+export function privateReply(
+  respond: Respond | undefined,
+  otherwise?: (text: string) => Promise<unknown>,
+): ReplySink {
+  let text = "";
+  const say = tellPrivately(respond, otherwise);
   return {
     write: (d) => {
       text += d;
@@ -65,19 +90,13 @@ export function registerCommands(app: App, deps: ActionDeps, prefix: string): vo
         names: names(client),
         open: (opts) => {
           if (opts.visibility === "private")
-            return privateReply(
-              respond,
-              channel
-                ? (text) => client.chat.postEphemeral({ channel, user: payload.user_id, text })
-                : undefined,
-            );
+            return privateReply(respond, ephemeralTo(client, channel, payload.user_id));
           const { reply, begun } = threadReply(client, inbound, { channel }, opts);
           begun.catch(async (error: unknown) => {
             log.warn({ err: error }, "cannot post in the channel");
-            await respond({
-              response_type: "ephemeral",
-              text: "I can't post in this channel: invite me, or ask in a DM.",
-            }).catch(() => {});
+            await tellPrivately(respond)("I can't post in this channel: invite me, or ask in a DM.").catch(
+              () => {},
+            );
           });
           return reply;
         },
