@@ -60,7 +60,8 @@ export interface OpenReply {
  * platform primitives to reply (open a reply, react).
  */
 export interface Transport {
-  self: { userId?: string | undefined; roleIds?: readonly string[] | undefined };
+  /** The bot's user id, Discord roles and user name (markup.ts Self). */
+  self: { userId?: string | undefined; roleIds?: readonly string[] | undefined; name?: string | undefined };
   names?: {
     user?(id: string): Promise<string | undefined>;
     channel?(id: string): Promise<string | undefined>;

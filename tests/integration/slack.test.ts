@@ -222,6 +222,17 @@ describe("Slack adapter (real Bolt, fake Slack Web API)", () => {
     for (const c of posted) expect(c.token).toBe("xoxb-test-token-1234567890");
   });
 
+  it("a channel message that names the bot as plain text (@memo-bot, an emulator's) is a mention", async () => {
+    const h = await harness({ native: false });
+    const plain = (text: string, ts: string) =>
+      event({ event_id: `Ev${ts}` }, { type: "message", channel_type: "channel", text, ts, event_ts: ts });
+    await sendSigned(h.url, plain("@memo-bot what is RAG?", "1515449700.000100"), { secret: SECRET });
+    await waitFor(() => answered(h.slack), "answer");
+    expect(h.slack.of("chat.postMessage")[0]?.args.thread_ts).toBe("1515449700.000100");
+    expect(finalText(h.slack)).toMatch(/RAG/);
+    expect(finalText(h.slack)).not.toMatch(/@memo-bot/);
+  });
+
   it("answers a DM whose event has no channel_type (an emulator's), by its D… channel", async () => {
     const h = await harness({ native: false });
     const dm = JSON.parse(fixture("message_im.json"));

@@ -49,6 +49,28 @@ describe("normalizeMessage", () => {
     expect(n).toMatchObject({ mentionsBot: true, mentionsOthers: true, query: "what is RAG?" });
   });
 
+  it("the bot's name typed as plain text (@memo-bot) is its mention; longer names and addresses are not", async () => {
+    const self = { userId: "U_BOT", name: "memo-bot" };
+    for (const platform of ["slack", "discord"] as const) {
+      const n = await normalizeMessage(platform, "@Memo-Bot what is RAG?", self, names);
+      expect(n).toMatchObject({ mentionsBot: true, mentionsOthers: false, query: "what is RAG?" });
+      expect(n.text).toBe("what is RAG?");
+      expect((await normalizeMessage(platform, "what is RAG, @memo-bot?", self, names)).query).toBe(
+        "what is RAG,?",
+      );
+    }
+    for (const other of [
+      "@memo-bots help",
+      "mail me@memo-bot.dev",
+      "@memo-bot.dev is down",
+      "@memo-bot_2 hi",
+    ]) {
+      const n = await normalizeMessage("slack", other, self, names);
+      expect(n.mentionsBot, other).toBe(false);
+    }
+    expect((await normalizeMessage("slack", "@memo-bot help", {}, names)).mentionsBot).toBe(false);
+  });
+
   it("a time or a ratio is words of the question, not an emoji shortcode; :100: is one", async () => {
     const n = await normalizeMessage(
       "slack",

@@ -96,7 +96,7 @@ export function createDiscordAdapter(
   const self = (guildId: string | null) => {
     const me = client.user;
     const role = guildId && me ? client.guilds.cache.get(guildId)?.roles.botRoleFor(me)?.id : undefined;
-    return { userId: me?.id, roleIds: role ? [role] : [] };
+    return { userId: me?.id, roleIds: role ? [role] : [], name: me?.username };
   };
   const names = (message?: Message): NonNullable<Transport["names"]> => ({
     user: async (id) => {

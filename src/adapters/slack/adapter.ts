@@ -188,10 +188,10 @@ export function createSlackAdapter(
     client: WebClient,
     inbound: Inbound,
     message: SlackMessage,
-    botUserId?: string,
+    self: { botUserId?: string; botName?: string },
     setStatus?: (status: string) => Promise<unknown>,
   ): Transport => ({
-    self: { userId: botUserId },
+    self: { userId: self.botUserId, name: self.botName },
     names: names(client),
     open: (opts: OpenReply) => {
       // In a channel the answer goes in the message's thread (starting one); a DM is answered in place.
@@ -219,7 +219,7 @@ export function createSlackAdapter(
 
   const onMessage = (args: {
     message: SlackMessage;
-    context: { botUserId?: string; teamId?: string; [key: string]: unknown };
+    context: { botUserId?: string; botName?: string; teamId?: string; [key: string]: unknown };
     client: WebClient;
     body: unknown;
     mention?: boolean;
@@ -252,10 +252,7 @@ export function createSlackAdapter(
       hasFiles: (message.files?.length ?? 0) > 0,
       text: message.text ?? "",
     };
-    void bot.receive(
-      inbound,
-      messageTransport(args.client, inbound, message, context.botUserId, args.setStatus),
-    );
+    void bot.receive(inbound, messageTransport(args.client, inbound, message, context, args.setStatus));
   };
 
   app.event("app_mention", async ({ event, context, client, body, setStatus }) => {

@@ -43,7 +43,7 @@ export interface SlackAuth {
  */
 export function createSlackAuth(client: WebClient, token: string, logger: Logger): SlackAuth {
   const log = logger.child({ component: "slack" });
-  let identity: Promise<{ botId?: string; botUserId?: string }> | undefined;
+  let identity: Promise<{ botId?: string; botUserId?: string; botName?: string }> | undefined;
   let state: SlackAuthState = "starting";
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -53,7 +53,7 @@ export function createSlackAuth(client: WebClient, token: string, logger: Logger
     identity ??= client.auth.test().then(
       (r) => {
         state = "ready";
-        return { botId: r.bot_id, botUserId: r.user_id };
+        return { botId: r.bot_id, botUserId: r.user_id, botName: r.user };
       },
       (err: unknown) => {
         const code = platformError(err);

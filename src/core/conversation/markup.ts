@@ -5,6 +5,11 @@ export interface Self {
   userId?: string | undefined;
   /** Discord: the bot's managed role(s); a mention of one addresses the bot too. */
   roleIds?: readonly string[] | undefined;
+  /**
+   * The bot's user name: `@memo-bot` typed as plain text (not picked from the mention list, or an
+   * emulator that sends what was typed) addresses the bot too.
+   */
+  name?: string | undefined;
 }
 
 /** Names the adapter can look up (cached by the caller); unknown ids fall back to labels or are dropped. */
@@ -137,6 +142,25 @@ async function discordTokens(raw: string, self: Self, names: Names): Promise<Tok
   );
 }
 
+/** `@name` in plain text, not inside a word, an address or a longer name. */
+function plainSelfMentions(tokens: Token[], name: string | undefined): Token[] {
+  const bare = name?.replace(/^@/, "").trim() ?? "";
+  if (bare.length < 2) return tokens;
+  const escaped = bare.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const re = new RegExp(`(?<![\\p{L}\\p{N}_.@-])@${escaped}(?![\\p{L}\\p{N}_-]|\\.[\\p{L}\\p{N}])`, "giu");
+  return tokens.flatMap((t): Token[] => {
+    if (t.kind !== "text") return [t];
+    const parts: Token[] = [];
+    let at = 0;
+    for (const m of t.value.matchAll(re)) {
+      parts.push({ kind: "text", value: t.value.slice(at, m.index) }, { kind: "self" });
+      at = m.index + m[0].length;
+    }
+    parts.push({ kind: "text", value: t.value.slice(at) });
+    return parts;
+  });
+}
+
 function splitLabel(inner: string): [string, string | undefined] {
   const bar = inner.indexOf("|");
   return bar === -1 ? [inner, undefined] : [inner.slice(0, bar), inner.slice(bar + 1)];
@@ -199,7 +223,7 @@ export async function normalizeMessage(
   let query = "";
   let mentionsBot = false;
   let mentionsOthers = false;
-  for (const t of tokens) {
+  for (const t of plainSelfMentions(tokens, self.name)) {
     switch (t.kind) {
       case "text":
         text += t.value;
