@@ -256,11 +256,22 @@ const HINTS: Partial<Record<keyof Env, string>> = {
 };
 
 /**
+ * `KEY=value   # a comment`: dotenv drops the comment, `docker run --env-file` keeps it in the value (a
+ * signing secret that no signature matches, a number that does not parse). A value's ` # …` tail is a
+ * comment wherever it came from; no token, URL or setting here holds one.
+ */
+function withoutInlineComments(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(env)) out[key] = value?.replace(/\s+#(?:\s.*)?$/s, "");
+  return out;
+}
+
+/**
  * Reads and validates the configuration once. `env` is a parameter so tests pass their own; main passes
  * process.env after dotenv has loaded `.env`. A bad value throws a BotError naming every bad variable.
  */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  const parsed = schema.safeParse(env);
+  const parsed = schema.safeParse(withoutInlineComments(env));
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? "?") as keyof Env;

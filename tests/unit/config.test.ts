@@ -71,6 +71,18 @@ describe("loadConfig", () => {
     }
   });
 
+  it("a value's inline comment (kept by docker run --env-file) is not part of it", () => {
+    const config = loadConfig({
+      SLACK_BOT_TOKEN: "xoxb-1",
+      SLACK_SIGNING_SECRET: "abc123        # HTTP mode",
+      RATE_LIMIT_PER_MINUTE: "30   # questions per user per minute",
+      ALLOWED_CHANNELS: "#general,C123",
+    });
+    expect(config.slack?.signingSecret).toBe("abc123");
+    expect(config.limits.perUserPerMinute).toBe(30);
+    expect(config.limits.allowedChannels).toEqual(["#general", "C123"]);
+  });
+
   it("names a missing Slack signing secret", () => {
     expect(() => loadConfig({ SLACK_BOT_TOKEN: "xoxb-1" })).toThrowError(/SLACK_SIGNING_SECRET is missing/);
   });
