@@ -1,6 +1,7 @@
 import type { Server } from "node:http";
 import { type App, createApp } from "./app.js";
 import type { Config } from "./config.js";
+import { BotError } from "./core/errors.js";
 import type { Logger } from "./core/log.js";
 import { createMetrics } from "./core/metrics.js";
 import { startHeapTrim } from "./ops/heap-trim.js";
@@ -60,10 +61,26 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   // server does.
   let server: Server | undefined;
   const slackHttp = config.slack !== undefined && !config.slack.appToken;
-  if (!slackHttp && !shardChild) server = await startRouteServer(routes, config.port);
   // After start-up and after each busy period, give the heap it grew back to the OS (see heap-trim.ts).
   const heapTrim = startHeapTrim({ idleForMs: () => app.bot.idleForMs(), logger });
-  for (const runner of runners) await runner.start();
+  try {
+    if (!slackHttp && !shardChild) server = await startRouteServer(routes, config.port);
+    for (const runner of runners) await runner.start();
+  } catch (error) {
+    // A start that fails closes what it opened (the route server, the store, the adapters started), so
+    // the process ends with the error instead of serving /healthz "starting" forever.
+    heapTrim.stop();
+    await Promise.all(runners.map((r) => r.stop().catch(() => {})));
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await app.close().catch(() => {});
+    if ((error as { code?: unknown }).code === "EADDRINUSE")
+      throw new BotError(
+        `PORT ${config.port} is already in use: stop what listens there or set PORT to a free port`,
+        "config_invalid",
+        { cause: error },
+      );
+    throw error;
+  }
   const port = server ? ((server.address() as { port: number } | null)?.port ?? config.port) : config.port;
   logger.info(
     { adapters: runners.map((r) => r.name), mode: app.bot.services.answerer.mode, port },

@@ -103,6 +103,8 @@ export interface FakeDiscordOptions {
    * (`/webhooks/{app}/{token}/…`: edit the deferral, follow up) do not exist (10015 Unknown Webhook).
    */
   spacebar?: boolean;
+  /** Listen on this port (0, any free one, by default): a server that comes up after the bot. */
+  port?: number;
 }
 
 export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
@@ -472,7 +474,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     for (const [ws, shardId] of shards) if (shardId === 0) ws.send(JSON.stringify({ op: 0, t, s: seq, d }));
   };
 
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
 
   /** What every guild interaction carries (a slash command is type 2, a button click type 3). */

@@ -34,6 +34,36 @@ async function discordService(setup: (fake: FakeDiscord) => void = () => {}) {
   return { discord, health, log, logged };
 }
 
+describe("Discord not reachable when the bot starts", () => {
+  it("the service starts (503, starting), says so once, and connects when the API comes up", async () => {
+    const apiPort = await freePort();
+    const port = await freePort();
+    const log = memoryLogger();
+    const service = await startService(
+      loadConfig({
+        MEMORY_URL: "memory://",
+        DISCORD_TOKEN: "MTAw.G.fault-token",
+        DISCORD_API_URL: `http://127.0.0.1:${apiPort}/api`,
+        PORT: String(port),
+      }),
+      log.logger,
+    );
+    cleanups.push(() => service.stop());
+    const health = async () => {
+      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+      return { status: res.status, body: (await res.json()) as { adapters: Record<string, string> } };
+    };
+    expect(await health()).toMatchObject({ status: 503, body: { adapters: { discord: "starting" } } });
+
+    const discord = await startFakeDiscord({ port: apiPort });
+    cleanups.push(() => discord.close());
+    await waitFor(async () => (await health()).status === 200, "ready once the API answers", 20_000);
+    const said = (msg: string) => log.lines().filter((l) => String(l.msg).startsWith(msg));
+    expect(said("Discord API not reachable yet")).toHaveLength(1);
+    expect(said("Discord gateway connected")).toHaveLength(1);
+  }, 30_000);
+});
+
 describe("Discord readiness follows the gateway (issue #11: 12)", () => {
   it("/healthz is 503 while the gateway is down and 200 after, with one log line each way", async () => {
     const s = await discordService();

@@ -1,4 +1,4 @@
-import { type Client, Events } from "discord.js";
+import { type Client, DiscordAPIError, Events, Routes } from "discord.js";
 import type { Logger } from "../../core/log.js";
 
 /**
@@ -40,7 +40,8 @@ export interface DiscordConnection {
   /**
    * Logs in. A login Discord refuses for good (bad token, disallowed intents) is logged as an error with
    * what to fix and leaves the connection `failed` (the service stays up, /healthz says 503); it is not
-   * retried, since every retry would be refused the same way. Other failures are thrown, as before.
+   * retried, since every retry would be refused the same way. While the API does not answer at all, it
+   * resolves at once and logs in once it does (backoff 1 s → 30 s, one warning). Other failures are thrown.
    */
   login(token: string): Promise<void>;
   /** Called before the client is destroyed: the disconnects that follow are not an outage. */
@@ -119,23 +120,61 @@ export function watchDiscordConnection(client: Client, logger: Logger): DiscordC
     if (state !== "stopped") log.warn({ err, shard }, "Discord gateway error");
   });
 
+  let retry: NodeJS.Timeout | undefined;
+  /** Whether the API answers GET /gateway/bot at all: a refusal (4xx) is an answer; login says what is wrong. */
+  const reachable = async () => {
+    try {
+      await client.rest.get(Routes.gatewayBot());
+      return true;
+    } catch (error) {
+      return error instanceof DiscordAPIError;
+    }
+  };
+
   return {
     ready: () => state === "ready",
     state: () => state,
     async login(token) {
-      try {
-        await client.login(token);
-      } catch (error) {
-        const hint = loginHint(error);
-        if (!hint && !fatalLogged) throw error;
-        state = "failed";
-        // ShardDisconnect said it already when a connection was closed with the code.
-        if (!fatalLogged) log.error({ err: error, code: hint?.code }, hint?.message);
-        fatalLogged = true;
-      }
+      const attempt = async () => {
+        try {
+          await client.login(token);
+        } catch (error) {
+          const hint = loginHint(error);
+          if (!hint && !fatalLogged) throw error;
+          state = "failed";
+          // ShardDisconnect said it already when a connection was closed with the code.
+          if (!fatalLogged) log.error({ err: error, code: hint?.code }, hint?.message);
+          fatalLogged = true;
+        }
+      };
+      client.rest.setToken(token);
+      if (await reachable()) return attempt();
+      // Discord (or a compatible server) is not answering yet: the service starts anyway, `starting` (503),
+      // and logs in once the API answers. discord.js alone fails the login, and a destroyed client does not
+      // reconnect when logged in again.
+      log.warn("Discord API not reachable yet (check DISCORD_API_URL if you set it); trying again");
+      let delay = 1_000;
+      const again = async () => {
+        retry = undefined;
+        if (state !== "starting") return;
+        if (!(await reachable())) {
+          delay = Math.min(delay * 2, 30_000);
+          retry = setTimeout(again, delay);
+          return;
+        }
+        if (state !== "starting") return;
+        log.info("Discord API reachable again; logging in");
+        await attempt().catch((error: unknown) => {
+          if (state === "stopped") return;
+          state = "failed";
+          log.error({ err: error }, "Discord login failed");
+        });
+      };
+      retry = setTimeout(again, delay);
     },
     stop() {
       state = "stopped";
+      clearTimeout(retry);
     },
   };
 }
