@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { request } from "node:http";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createSlackAdapter, type SlackAdapter } from "../../src/adapters/slack/adapter.js";
@@ -86,7 +87,28 @@ describe("Slack HTTP requests Bolt mishandles (issue #11: 10, 13)", () => {
     // Health and metrics still pass through Bolt's routing.
     expect((await fetch(bot.url.replace("/slack/events", "/nowhere"))).status).toBe(404);
   });
+
+  it("a path Bolt cannot parse (`//`, `/%zz`) gets 404, not Bolt's 500 and an error line", async () => {
+    const bot = await slackBot();
+    const port = Number(new URL(bot.url).port);
+    for (const path of ["//", "/%zz", "//healthz?x", "/metrics?a=%"]) {
+      expect(await rawGet(port, path), path).toBe(404);
+    }
+    expect(await rawGet(port, "/nowhere")).toBe(404);
+    expect(bot.app.log.lines().filter((l) => Number(l.level) >= 50)).toEqual([]);
+  });
 });
+
+/** A GET with the path exactly as given (fetch would normalise `//`). */
+const rawGet = (port: number, path: string) =>
+  new Promise<number>((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, path, method: "GET" }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on("error", reject);
+    req.end();
+  });
 
 describe("who the bot is (auth.test) when Slack cannot say so at start", () => {
   it("an auth.test that fails at start is tried again: the bot is not ready meanwhile, and answers after", async () => {

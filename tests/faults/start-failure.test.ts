@@ -27,10 +27,11 @@ describe("fault: serve cannot start", () => {
       PORT: String(port),
       LOG_LEVEL: "silent",
     };
-    for (const platform of [
+    const platforms: Record<string, string>[] = [
       { SLACK_BOT_TOKEN: "xoxb-test-token-1234567890", SLACK_SIGNING_SECRET: "s3cret" },
       { SLACK_BOT_TOKEN: "xoxb-test-token-1234567890", SLACK_APP_TOKEN: "xapp-1-test-app-token-123456" },
-    ]) {
+    ];
+    for (const platform of platforms) {
       const result = await runCli(["serve"], { env: { ...env, ...platform } });
       expect(result.code).toBe(1);
       expect(result.stderr.trim().split("\n")).toEqual([

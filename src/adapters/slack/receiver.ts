@@ -54,6 +54,17 @@ export function surelyAnObject(rawBody: Buffer, contentType: string): boolean {
   return false;
 }
 
+/** Whether a request path parses as a URL path and its escapes decode (Bolt's router needs both). */
+function parsable(url: string): boolean {
+  try {
+    new URL(url, "http://localhost");
+    decodeURIComponent(url);
+    return !url.startsWith("//");
+  } catch {
+    return false;
+  }
+}
+
 export function guardSlackRequests<R extends HTTPReceiver>(
   receiver: R,
   options: SlackRequestGuardOptions,
@@ -134,6 +145,13 @@ export function guardSlackRequests<R extends HTTPReceiver>(
   receiver.requestListener = (req, res) => {
     const path = (req.url ?? "/").split("?", 1)[0];
     if (path !== endpoint || req.method?.toUpperCase() !== "POST") {
+      // A path Bolt cannot parse (`//`, `/%zz`) is a 404 here; Bolt answered it 500 and logged an error.
+      if (!parsable(req.url ?? "/")) {
+        res
+          .writeHead(404, { "content-type": "application/json" })
+          .end(JSON.stringify({ error: "not found" }));
+        return;
+      }
       bolt(req, res); // health, metrics, 404s: Bolt's routing (it may throw for its dispatch error handler)
       return;
     }
