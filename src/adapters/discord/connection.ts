@@ -121,10 +121,13 @@ export function watchDiscordConnection(client: Client, logger: Logger): DiscordC
   });
 
   let retry: NodeJS.Timeout | undefined;
-  /** Whether the API answers GET /gateway/bot at all: a refusal (4xx) is an answer; login says what is wrong. */
+  /**
+   * Whether the API answers at all (GET /gateway, which needs no token): any 4xx is an answer too, and
+   * login then says what is wrong.
+   */
   const reachable = async () => {
     try {
-      await client.rest.get(Routes.gatewayBot());
+      await client.rest.get(Routes.gateway(), { auth: false });
       return true;
     } catch (error) {
       return error instanceof DiscordAPIError;
