@@ -76,7 +76,9 @@ export function createLimits(
     new BotError("Daily token budget used up.", "budget_exhausted", { retryAfterSeconds: untilMidnight(t) });
 
   const rateLimit = async (inbound: Inbound, t: number) => {
-    if (options.perUserPerMinute <= 0) return;
+    // The terminal's user runs the bot: `chat < questions.txt` or a script of `ask` calls is not a
+    // teammate flooding a channel (the daily token budget still holds for it).
+    if (options.perUserPerMinute <= 0 || inbound.platform === "cli") return;
     const window = Math.floor(t / MINUTE);
     let asked: number;
     try {

@@ -114,12 +114,18 @@ describe("the DM budget rule", () => {
 describe("per-user rate limit", () => {
   it("counts questions per user per minute", async () => {
     const { limits: l } = await limits({ perUserPerMinute: 2, dailyTokenBudget: 0 });
-    await l.admit(inbound("q", { user: "a" }));
-    await l.admit(inbound("q", { user: "a" }));
-    const refused = await refusal(l.admit(inbound("q", { user: "a" })));
+    const slack = { platform: "slack" as const };
+    await l.admit(inbound("q", { ...slack, user: "a" }));
+    await l.admit(inbound("q", { ...slack, user: "a" }));
+    const refused = await refusal(l.admit(inbound("q", { ...slack, user: "a" })));
     expect(refused?.code).toBe("user_rate_limited");
     expect(refused?.retryAfterSeconds).toBeGreaterThan(0);
-    await l.admit(inbound("q", { user: "b" }));
+    await l.admit(inbound("q", { ...slack, user: "b" }));
+  });
+
+  it("does not hold back the terminal (a script of `ask` calls, `chat < questions.txt`)", async () => {
+    const { limits: l } = await limits({ perUserPerMinute: 2, dailyTokenBudget: 0 });
+    for (let i = 0; i < 5; i++) await l.admit(inbound("q", { platform: "cli", user: "me" }));
   });
 });
 

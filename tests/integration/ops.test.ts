@@ -178,7 +178,7 @@ describe("limits", () => {
     const results = [];
     for (let i = 0; i < 3; i++) {
       const r = recordingSink();
-      await app.bot.handle(inbound("What is RAG?", { user: "heavy" }), r.sink);
+      await app.bot.handle(inbound("What is RAG?", { platform: "slack", user: "heavy" }), r.sink);
       results.push(r);
     }
     expect(results[1]?.failure).toBeUndefined();
@@ -187,7 +187,7 @@ describe("limits", () => {
       /faster than this bot allows\. Please try again in \d+ seconds/,
     );
     const other = recordingSink();
-    await app.bot.handle(inbound("What is RAG?", { user: "light" }), other.sink);
+    await app.bot.handle(inbound("What is RAG?", { platform: "slack", user: "light" }), other.sink);
     expect(other.failure).toBeUndefined();
   });
 
