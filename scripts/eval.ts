@@ -16,7 +16,12 @@ import { createKnowledge, type Knowledge } from "../src/core/knowledge/load.js";
 import { detectLang } from "../src/core/lang.js";
 import { projectRoot as root } from "../src/core/paths.js";
 import { loadRetrieval } from "../src/core/retrieval/load.js";
-import { createRetriever, type PastTurn, type Retriever } from "../src/core/retrieval/retriever.js";
+import {
+  createRetriever,
+  type PastTurn,
+  type Retriever,
+  type SearchResult,
+} from "../src/core/retrieval/retriever.js";
 import { isMain } from "./is-main.js";
 
 export interface EvalQuestion {
@@ -44,30 +49,48 @@ export function parseQuestions(text: string): EvalQuestion[] {
     .map((l) => JSON.parse(l) as EvalQuestion);
 }
 
+/** A question as the bot stores its turn: with the sections its answer used (none when refused). */
+function turnOf(question: string, result: SearchResult): PastTurn {
+  const top = result.hits[0]?.score ?? 0;
+  const sources = result.covered
+    ? result.hits.filter((h) => h.score >= top * 0.5).map((h) => h.section.id)
+    : [];
+  return { question, sources };
+}
+
 /** The conversation before a follow-up, as the bot would have stored it: each question with its sections. */
 export function pastTurns(retriever: Retriever, questions: readonly string[]): PastTurn[] {
   const turns: PastTurn[] = [];
   for (const question of questions) {
-    const result = retriever.search(question, { limit: 3, history: turns });
-    const top = result.hits[0]?.score ?? 0;
-    const sources = result.covered
-      ? result.hits.filter((h) => h.score >= top * 0.5).map((h) => h.section.id)
-      : [];
-    turns.push({ question, sources });
+    turns.push(turnOf(question, retriever.search(question, { limit: 3, history: turns })));
   }
   return turns;
 }
 
-export function evaluate(retriever: Retriever, questions: EvalQuestion[]): EvalReport {
+/**
+ * `chained`: the questions are asked one after another in one conversation, as `ask` without
+ * `--conversation` does, so each has the ones before it as its history (the last four turns).
+ */
+export function evaluate(
+  retriever: Retriever,
+  questions: EvalQuestion[],
+  options: { chained?: boolean } = {},
+): EvalReport {
   let hit1 = 0;
   let hit3 = 0;
   let refused = 0;
   let falseRefusals = 0;
   const misses: EvalReport["misses"] = [];
   const inScope = questions.filter((q) => q.sections.length > 0);
+  const chain: PastTurn[] = [];
   for (const q of questions) {
-    const history = q.history?.length ? pastTurns(retriever, q.history) : [];
+    const history = options.chained
+      ? chain.slice(-4)
+      : q.history?.length
+        ? pastTurns(retriever, q.history)
+        : [];
     const result = retriever.search(q.question, { limit: 3, history });
+    if (options.chained) chain.push(turnOf(q.question, result));
     const got = result.hits.map((h) => h.section.title);
     if (q.sections.length === 0) {
       if (!result.covered) refused++;
@@ -176,6 +199,13 @@ async function run() {
         `covered English questions answered offline in English: ${en.inEnglish}/${en.covered} = ${pct(en.share)}  (target ≥ ${TARGETS.english})`,
       );
       ok &&= en.share >= TARGETS.english;
+    }
+    if (!followUps) {
+      // The same questions asked one after another in one conversation (`ask` without --conversation).
+      const c = evaluate(retriever, questions, { chained: true });
+      console.log(
+        `asked one after another in one conversation: recall@1 ${pct(c.recall1)}  recall@3 ${pct(c.recall3)}  refused ${c.refused}/${c.outOfScope}`,
+      );
     }
     for (const m of report.misses) {
       console.log(

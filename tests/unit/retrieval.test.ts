@@ -198,8 +198,22 @@ describe("follow-ups", () => {
       "Who won the last World Cup?",
       "What's the weather like in Paris today?",
       "明天股市会涨吗?",
+      // The knowledge itself, not an earlier turn.
+      "Why did the author write this memo?",
+      "作者为什么要写这篇文章?",
     ])
       expect(refersBack(q), q).toBe(false);
+    expect(refersBack("Does this memo explain it?")).toBe(true);
+  });
+
+  it("a question of its own is not moved by an earlier turn on another topic", () => {
+    const history = [{ question: "What is RAG?", sources: [] as string[] }];
+    for (const q of ["作者为什么要写这篇文章?", "模型微调是什么?"]) {
+      const alone = retriever.search(q, 3);
+      const after = retriever.search(q, { limit: 3, history });
+      expect(after.hits[0]?.section.title, q).toBe(alone.hits[0]?.section.title);
+      expect(after.covered, q).toBe(alone.covered);
+    }
   });
 
   it("takes a limit as a number or an option", () => {
@@ -333,6 +347,14 @@ describe("evaluation targets", () => {
       return; // shared/ is beside the checkout in CI and here; a bare clone elsewhere skips this.
     }
     const report = evaluate(retriever, parseQuestions(text));
+    expect(report.recall1).toBeGreaterThanOrEqual(0.85);
+    expect(report.recall3).toBeGreaterThanOrEqual(0.95);
+    expect(report.refused).toBe(report.outOfScope);
+  });
+
+  it("keeps them when the held-out questions are asked one after another in one conversation (`ask` without --conversation)", async () => {
+    const file = path.join(projectRoot(), "tests", "fixtures", "heldout-questions.jsonl");
+    const report = evaluate(retriever, parseQuestions(await readFile(file, "utf8")), { chained: true });
     expect(report.recall1).toBeGreaterThanOrEqual(0.85);
     expect(report.recall3).toBeGreaterThanOrEqual(0.95);
     expect(report.refused).toBe(report.outOfScope);

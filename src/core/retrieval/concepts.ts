@@ -46,6 +46,11 @@ export const FACET_WEIGHT = 0.3;
 export const SOURCE_WEIGHT = 0.2;
 /** An unknown English word at least this specific (Bridge.specificity) can be a follow-up's own topic. */
 export const TOPIC_SPECIFICITY = 0.75;
+/**
+ * In a conversation, a question whose best section alone holds this share of it (or names its title)
+ * is taken on its own, whatever came before.
+ */
+export const OWN_TOPIC_COVERAGE = 0.8;
 export const K1 = 1.2;
 export const TOPIC_BOOST = 1.3;
 export const TITLE_COVERAGE_FACTOR = 0.6;

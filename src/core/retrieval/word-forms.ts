@@ -50,13 +50,17 @@ export function createWordForms(
  * from it ("And…", "Then…", "然后…").
  */
 export function refersBack(question: string): boolean {
-  const q = normalize(question);
+  // "this memo", "这篇文章": the knowledge itself, not an earlier turn.
+  const q = normalize(question).replace(THE_KNOWLEDGE, " ");
   return (
     /\b(it|its|itself|that|this|these|those|they|them|their|one|ones)\b/.test(q) ||
     /^\W*(and|then|so|but|also|what about|how about)\b/.test(q) ||
     /[它其这那此]|^\P{L}*(然后|还有|另外|而且)/u.test(q)
   );
 }
+
+const THE_KNOWLEDGE =
+  /\b(?:this|these|that|the) (?:memo|memos|article|document|doc|docs|guide|note|notes|write-?up|post|text|explainer)\b|(?:这|那|本)(?:篇|份|个)?(?:文章|备忘录?|文档|笔记|文)/gu;
 
 /** Whether two words differ by at most one insertion, deletion or substitution. */
 export function withinOneEdit(a: string, b: string): boolean {
