@@ -8,7 +8,7 @@ import { askOnce } from "./adapters/cli/terminal.js";
 import { createApp } from "./app.js";
 import { loadConfig } from "./config.js";
 import { isBotError } from "./core/errors.js";
-import { createLogger, secretValues } from "./core/log.js";
+import { createLogger, secretValues, terminalLogDestination } from "./core/log.js";
 
 const USAGE = `memo-bot — answers questions about LLMs from "My Break down LLM Memo"
 
@@ -67,7 +67,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   // In the terminal, logs would drown the answers: warnings only, unless LOG_LEVEL says otherwise.
   const config = loadConfig(terminal ? { ...env, LOG_LEVEL: env.LOG_LEVEL ?? "warn" } : env);
   // Masked in every line: the configured keys and tokens themselves, whatever their shape.
-  const logger = createLogger(config.logLevel, undefined, { secrets: secretValues(config) });
+  const logger = createLogger(config.logLevel, terminal ? terminalLogDestination() : undefined, {
+    secrets: secretValues(config),
+  });
 
   if (verb === "report") {
     const days = Number(values.days ?? "7");

@@ -118,3 +118,41 @@ export function createLogger(
     destination as pino.DestinationStream,
   );
 }
+
+const LEVEL_NAMES: Record<number, string> = {
+  10: "trace",
+  20: "debug",
+  30: "info",
+  40: "warning",
+  50: "error",
+  60: "fatal",
+};
+
+/**
+ * Where the terminal's logs go (chat, ask, report): one readable line per entry on stderr — the level, the
+ * message and the error's own message — instead of JSON with a stack between the answers. LOG_LEVEL and
+ * the masking of secrets are as for `serve`, whose logs stay JSON for a log collector.
+ */
+export function terminalLogDestination(out: { write(text: string): unknown } = process.stderr): {
+  write(line: string): void;
+} {
+  return {
+    write(line) {
+      let entry: { level?: number; msg?: unknown; err?: { message?: unknown; code?: unknown } };
+      try {
+        entry = JSON.parse(line) as typeof entry;
+      } catch {
+        out.write(line);
+        return;
+      }
+      const level = LEVEL_NAMES[entry.level ?? 30] ?? "log";
+      const err = entry.err;
+      const why = err
+        ? String(err.message ?? err.code ?? "")
+            .split("\n", 1)[0]
+            ?.slice(0, 300)
+        : "";
+      out.write(`memo-bot: ${level}: ${String(entry.msg ?? "")}${why ? ` (${why})` : ""}\n`);
+    },
+  };
+}

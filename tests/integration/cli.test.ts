@@ -129,6 +129,9 @@ describe("CLI contract", () => {
       const plain = await runCli(["ask", "What is RAG?"], { env });
       expect(plain.code).toBe(1);
       expect(plain.stderr).toMatch(/rate-limiting us.*3 seconds/);
+      // The log line that goes with it is one readable line, not JSON with a stack.
+      for (const line of plain.stderr.trim().split("\n")) expect(line).not.toMatch(/^\{|^\s+at /);
+      expect(plain.stderr).toMatch(/^memo-bot: warning: /m);
       const json = await runCli(["ask", "--json", "What is RAG?"], { env });
       expect(json.code).toBe(1);
       expect(JSON.parse(json.stdout)).toMatchObject({ code: "llm_rate_limited" });
