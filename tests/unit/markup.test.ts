@@ -59,6 +59,11 @@ describe("normalizeMessage", () => {
         "what is RAG,?",
       );
     }
+    for (const zh of ["请问@memo-bot 什么是RAG?", "@memo-bot什么是RAG?", "＠memo-bot 什么是RAG?"]) {
+      const n = await normalizeMessage("slack", zh, self, names);
+      expect(n.mentionsBot, zh).toBe(true);
+      expect(n.query, zh).toMatch(/^(请问 ?)?什么是RAG\?$/);
+    }
     for (const other of [
       "@memo-bots help",
       "mail me@memo-bot.dev",

@@ -204,6 +204,9 @@ describe("follow-ups", () => {
     ])
       expect(refersBack(q), q).toBe(false);
     expect(refersBack("Does this memo explain it?")).toBe(true);
+    // A pronoun before another noun still points back.
+    for (const q of ["那个文本生成呢?", "这个文件怎么用?", "How is that text tokenized?"])
+      expect(refersBack(q), q).toBe(true);
   });
 
   it("a question of its own is not moved by an earlier turn on another topic", () => {

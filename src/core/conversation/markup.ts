@@ -147,7 +147,10 @@ function plainSelfMentions(tokens: Token[], name: string | undefined): Token[] {
   const bare = name?.replace(/^@/, "").trim() ?? "";
   if (bare.length < 2) return tokens;
   const escaped = bare.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const re = new RegExp(`(?<![\\p{L}\\p{N}_.@-])@${escaped}(?![\\p{L}\\p{N}_-]|\\.[\\p{L}\\p{N}])`, "giu");
+  // Not inside a word of an alphabetic script, an address or a longer name; next to Chinese or Japanese
+  // text it is ("请问@memo-bot 什么是RAG"), and a full-width ＠ is an @.
+  const word = "\\p{Script=Latin}\\p{Script=Cyrillic}\\p{Script=Greek}\\p{N}_";
+  const re = new RegExp(`(?<![${word}.@＠-])[@＠]${escaped}(?![${word}-]|\\.[${word}])`, "giu");
   return tokens.flatMap((t): Token[] => {
     if (t.kind !== "text") return [t];
     const parts: Token[] = [];

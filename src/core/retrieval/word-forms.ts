@@ -60,7 +60,7 @@ export function refersBack(question: string): boolean {
 }
 
 const THE_KNOWLEDGE =
-  /\b(?:this|these|that|the) (?:memo|memos|article|document|doc|docs|guide|note|notes|write-?up|post|text|explainer)\b|(?:这|那|本)(?:篇|份|个)?(?:文章|备忘录?|文档|笔记|文)/gu;
+  /\b(?:this|the) (?:memo|article|document|write-?up|explainer)(?![\w-])|(?:这|本)(?:篇|份|个)?(?:文章|备忘录?|文档)|本文/gu;
 
 /** Whether two words differ by at most one insertion, deletion or substitution. */
 export function withinOneEdit(a: string, b: string): boolean {
