@@ -82,6 +82,35 @@ describe("Slack Socket Mode through an outage of the API", () => {
   }, 60_000);
 });
 
+describe("Slack Socket Mode while Slack's API is down at start", () => {
+  it("the service starts without waiting for the socket (503 meanwhile) and is ready once it opens", async () => {
+    const slack = await startFakeSlack();
+    cleanups.push(() => slack.close());
+    slack.failOnce("apps.connections.open", 503, 5);
+    const port = await freePort();
+    const service = await startService(
+      loadConfig({
+        MEMORY_URL: "memory://",
+        SLACK_BOT_TOKEN: "xoxb-socket-token-1234567890",
+        SLACK_APP_TOKEN: "xapp-1-socket-app-token-123456",
+        SLACK_API_URL: slack.apiUrl,
+        PORT: String(port),
+      }),
+      memoryLogger().logger,
+    );
+    cleanups.push(() => service.stop());
+    // Started while Slack still refuses the socket: it used to wait for it (and Discord with it).
+    expect(slack.socketConnected()).toBe(false);
+    const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect(health.status).toBe(503);
+    await waitFor(
+      async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200,
+      "ready",
+      30_000,
+    );
+  }, 45_000);
+});
+
 /** A GET with the path exactly as given (fetch would normalise `//`). */
 const rawGet = (port: number, path: string) =>
   new Promise<number>((resolve, reject) => {

@@ -305,7 +305,12 @@ export function createSlackAdapter(
       auth.state() !== "ready" ? auth.state() : (socket?.state() ?? (started ? "ready" : "starting")),
     async start() {
       await auth.verify();
-      await app.start(options.port);
+      if (socket) {
+        // The socket opens in the background: the SDK waits for apps.connections.open for as long as Slack's
+        // API is down (socket.ts), and the rest of the service (Discord, /healthz) does not wait with it.
+        // Readiness follows the socket (watchSocketMode); a start Slack refuses for good is said once.
+        app.start().catch((error: unknown) => socket.gaveUp(error));
+      } else await app.start(options.port);
       started = true;
       void closeLeftOpen(client, bot.services.openReplies, log);
       log.info({ mode: config.appToken ? "socket" : "http", port: options.port }, "Slack adapter started");

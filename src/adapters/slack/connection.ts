@@ -10,6 +10,8 @@ export type SocketState = "starting" | "ready" | "reconnecting" | "disconnected"
 export interface SocketConnection {
   ready(): boolean;
   state(): SocketState;
+  /** The socket could not be opened and will not be tried again (Slack refused the app token, say). */
+  gaveUp(error: unknown): void;
 }
 
 /**
@@ -56,5 +58,16 @@ export function watchSocketMode(client: SocketModeEvents, logger: Logger): Socke
     log.error({ err: error }, "Slack Socket Mode disconnected and not reconnecting (check SLACK_APP_TOKEN)");
   });
 
-  return { ready: () => state === "ready", state: () => state };
+  return {
+    ready: () => state === "ready",
+    state: () => state,
+    gaveUp(error) {
+      if (state === "stopped") return;
+      state = "disconnected";
+      log.error(
+        { err: error },
+        "Slack Socket Mode could not connect and will not retry (check SLACK_APP_TOKEN)",
+      );
+    },
+  };
 }

@@ -8,8 +8,10 @@ import { onApiHost } from "../shared/api-host.js";
  * - It retries a failing call (network error, 5xx, 429) for as long as it fails, every 0.5 s rising to
  *   30 s: @slack/socket-mode takes a call that still fails after its retries as unrecoverable and never
  *   reconnects again (its own default retries ~100 times; the bounded retries of the bot's other calls
- *   made a Slack outage of ~15 s leave the bot deaf until restarted). A 4xx other than 429 is not retried,
- *   and nothing is once the adapter stops.
+ *   made a Slack outage of ~15 s leave the bot deaf until restarted). A 4xx other than 429 is not retried.
+ * - Once the adapter stops, a call never completes: no socket is opened after the stop, and the SDK's
+ *   reconnect loop, which nothing awaits, has no failure to reject with (a pending promise holds nothing
+ *   open; the retry timers are unref'd).
  * - A loopback socket URL from a server reached on another host (an emulator not told its public address)
  *   is taken to be on the API's host (onApiHost).
  */
@@ -17,8 +19,10 @@ export function socketClientOptions(
   apiUrl: string | undefined,
   stopped: () => boolean,
 ): WebClientOptions & { retryConfig: RetryOptions & { onFailedAttempt(error: unknown): void } } {
+  const base: FetchFunction = apiUrl ? socketUrlOnApiHost(apiUrl) : (url, init) => fetch(url, init);
   return {
-    ...(apiUrl ? { slackApiUrl: apiUrl, fetch: socketUrlOnApiHost(apiUrl) } : {}),
+    ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
+    fetch: (url, init) => (stopped() ? new Promise(() => {}) : base(url, init)),
     retryConfig: {
       forever: true,
       factor: 1.5,
@@ -29,7 +33,6 @@ export function socketClientOptions(
       // p-retry (which the client hands this object to) stops retrying when this throws.
       onFailedAttempt(error: unknown) {
         const status = (error as { statusCode?: unknown }).statusCode;
-        if (stopped()) throw error;
         if (typeof status === "number" && status >= 400 && status < 500 && status !== 429) throw error;
       },
     },
