@@ -25,7 +25,11 @@ interface Runner extends Readiness {
 }
 
 /** Starts the platform adapters that have credentials, plus /healthz and /metrics. */
-export async function startService(config: Config, logger: Logger): Promise<Service> {
+export async function startService(
+  config: Config,
+  logger: Logger,
+  options: { onFatal?: (error: unknown) => void } = {},
+): Promise<Service> {
   const app = await createApp(config, logger, { metrics: createMetrics({ defaults: true }) });
   const runners: Runner[] = [];
   const routes = opsRoutes({ bot: app.bot, state: app.state, metrics: app.metrics, adapters: () => runners });
@@ -47,7 +51,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   }
   if (config.discord) {
     const { createDiscordAdapter } = await import("./adapters/discord/adapter.js");
-    const discord = createDiscordAdapter(app.bot, config.discord, logger);
+    const discord = createDiscordAdapter(app.bot, config.discord, logger, { onFatal: options.onFatal });
     runners.push({
       name: "discord",
       ready: discord.ready,
@@ -124,12 +128,21 @@ export async function serve(config: Config, logger: Logger): Promise<number> {
   process.on("unhandledRejection", (reason) => {
     logger.error({ err: reason }, "unhandled promise rejection; still serving");
   });
-  const service = await startService(config, logger);
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once("SIGTERM", resolve);
-    process.once("SIGINT", resolve);
+  // An adapter that cannot go on (a Discord login that failed after start) stops the service like a
+  // signal, and the process exits 1 so that its supervisor starts it again.
+  let fatal: (error: unknown) => void = () => {};
+  const failed = new Promise<"fatal">((resolve) => {
+    fatal = () => resolve("fatal");
   });
-  logger.info({ signal }, "signal received");
+  const service = await startService(config, logger, { onFatal: (error) => fatal(error) });
+  const signal = await Promise.race([
+    failed,
+    new Promise<NodeJS.Signals>((resolve) => {
+      process.once("SIGTERM", resolve);
+      process.once("SIGINT", resolve);
+    }),
+  ]);
+  if (signal !== "fatal") logger.info({ signal }, "signal received");
   // The process ends within the grace period + 5 s whatever still runs (an SDK retrying into an outage).
   const deadline = armShutdownDeadline({
     graceSeconds: config.shutdownGraceSeconds,
@@ -139,6 +152,7 @@ export async function serve(config: Config, logger: Logger): Promise<number> {
   await service.stop().catch((err) => logger.error({ err }, "shutdown failed"));
   // A shard spawned by `memo-bot shard` holds an IPC channel to its supervisor, which would keep it alive.
   if (process.connected) process.disconnect();
-  deadline.stopped(0);
-  return 0;
+  const code = signal === "fatal" ? 1 : 0;
+  deadline.stopped(code);
+  return code;
 }

@@ -80,6 +80,8 @@ export interface FakeDiscord {
   storedMessage(id: string): Record<string, unknown> | undefined;
   /** The next REST responses to a path matching `pattern` get HTTP 429 with this retry_after. */
   rateLimitOnce(pattern: RegExp, retryAfterSeconds: number): void;
+  /** Answers the next `times` REST calls whose path matches with this HTTP status (a server error). */
+  failRoute(pattern: RegExp, status: number, times: number): void;
   /** Closes every open gateway connection with this close code (Discord's side of an outage or a kick). */
   dropConnections(code: number): void;
   /** While set, a new gateway connection is closed with this code as soon as it opens (null: accept again). */
@@ -115,6 +117,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   /** Interactions whose deferred "thinking…" message is still showing, with the deferral's flags. */
   const deferred = new Map<string, number>();
   const limits: { pattern: RegExp; retryAfter: number }[] = [];
+  const failures: { pattern: RegExp; status: number; times: number }[] = [];
   /** One gateway connection per shard; dispatches go to shard 0 (where the guild and DMs live). */
   const shards = new Map<WebSocket, number>();
   const identifies: Record<string, unknown>[] = [];
@@ -200,6 +203,12 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
           }),
         );
         return;
+      }
+
+      const failing = failures.find((f) => f.pattern.test(path) && f.times > 0);
+      if (failing) {
+        failing.times--;
+        return json(res, failing.status, { message: "Internal Server Error", code: 0 });
       }
 
       if (method === "GET" && path === "/gateway/bot") {
@@ -559,6 +568,9 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     },
     rateLimitOnce(pattern, retryAfterSeconds) {
       limits.push({ pattern, retryAfter: retryAfterSeconds });
+    },
+    failRoute(pattern, status, times) {
+      failures.push({ pattern, status, times });
     },
     dropConnections(code) {
       for (const ws of open) ws.close(code, "dropped by the fake");

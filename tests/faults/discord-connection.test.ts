@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { startService } from "../../src/serve.js";
 import { type FakeDiscord, startFakeDiscord } from "../fakes/discord-server.js";
-import { freePort, memoryLogger, waitFor } from "../helpers.js";
+import { freePort, memoryLogger, spawnCli, waitFor } from "../helpers.js";
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -62,6 +62,33 @@ describe("Discord not reachable when the bot starts", () => {
     expect(said("Discord API not reachable yet")).toHaveLength(1);
     expect(said("Discord gateway connected")).toHaveLength(1);
   }, 30_000);
+});
+
+describe("a Discord login that fails after the API came up", () => {
+  it("ends the process with exit 1 (a destroyed client is not logged in again), saying why", async () => {
+    const apiPort = await freePort();
+    const child = spawnCli(["serve"], {
+      DISCORD_TOKEN: "MTAw.G.fault-token",
+      DISCORD_API_URL: `http://127.0.0.1:${apiPort}/api`,
+      PORT: String(await freePort()),
+    });
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+    });
+    child.stderr.on("data", (d) => {
+      out += d;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    cleanups.push(async () => child.kill("SIGKILL"));
+    await waitFor(() => out.includes("Discord API not reachable yet"), "the first warning", 20_000);
+    // The API comes up, but GET /gateway/bot fails with 500 through every retry of the login.
+    const discord = await startFakeDiscord({ port: apiPort });
+    cleanups.push(() => discord.close());
+    discord.failRoute(/^\/gateway\/bot$/, 500, 20);
+    expect(await exited).toBe(1);
+    expect(out).toContain("Discord login failed; stopping so that the bot is started again");
+  }, 60_000);
 });
 
 describe("Discord readiness follows the gateway (issue #11: 12)", () => {

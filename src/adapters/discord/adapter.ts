@@ -34,6 +34,8 @@ type DiscordConfig = NonNullable<Config["discord"]>;
 
 export interface DiscordAdapterOptions {
   editIntervalMs?: number;
+  /** Told when the adapter cannot go on and the process should end (a login that failed after start). */
+  onFatal?: (error: unknown) => void;
 }
 
 export interface DiscordAdapter {
@@ -303,7 +305,7 @@ export function createDiscordAdapter(
     ready: () => ready && connection.ready(),
     state: connection.state,
     async start() {
-      await connection.login(config.token);
+      await connection.login(config.token, options.onFatal);
     },
     async stop() {
       ready = false;

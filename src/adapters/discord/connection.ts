@@ -43,7 +43,7 @@ export interface DiscordConnection {
    * retried, since every retry would be refused the same way. While the API does not answer at all, it
    * resolves at once and logs in once it does (backoff 1 s → 30 s, one warning). Other failures are thrown.
    */
-  login(token: string): Promise<void>;
+  login(token: string, onFatal?: (error: unknown) => void): Promise<void>;
   /** Called before the client is destroyed: the disconnects that follow are not an outage. */
   stop(): void;
 }
@@ -137,7 +137,7 @@ export function watchDiscordConnection(client: Client, logger: Logger): DiscordC
   return {
     ready: () => state === "ready",
     state: () => state,
-    async login(token) {
+    async login(token, onFatal) {
       const attempt = async () => {
         try {
           await client.login(token);
@@ -160,20 +160,26 @@ export function watchDiscordConnection(client: Client, logger: Logger): DiscordC
       const again = async () => {
         retry = undefined;
         if (state !== "starting") return;
-        if (!(await reachable())) {
+        const up = await reachable();
+        if (state !== "starting") return;
+        if (!up) {
           delay = Math.min(delay * 2, 30_000);
           retry = setTimeout(again, delay);
+          retry.unref?.();
           return;
         }
-        if (state !== "starting") return;
         log.info("Discord API reachable again; logging in");
         await attempt().catch((error: unknown) => {
           if (state === "stopped") return;
+          // discord.js destroys a client whose login failed, and a destroyed client is not logged in
+          // again: the process stops, so that its supervisor starts a new one.
           state = "failed";
-          log.error({ err: error }, "Discord login failed");
+          log.error({ err: error }, "Discord login failed; stopping so that the bot is started again");
+          onFatal?.(error);
         });
       };
       retry = setTimeout(again, delay);
+      retry.unref?.();
     },
     stop() {
       state = "stopped";
