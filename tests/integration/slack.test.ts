@@ -705,7 +705,8 @@ describe("Slack adapter (real Bolt, fake Slack Web API)", () => {
     });
     expect(res.status).toBe(200);
     const thanks = await waitFor(() => h.slack.of("chat.postEphemeral")[0], "the confirmation");
-    expect(thanks.args).toMatchObject({ channel: "C1", user: "U061F7AUR" });
+    // In the answer's thread, where the click was.
+    expect(thanks.args).toMatchObject({ channel: "C1", user: "U061F7AUR", thread_ts: "1.1" });
     expect(await h.app.state.get("feedback:slack:v2:U061F7AUR")).toMatchObject({ vote: "up" });
   });
 

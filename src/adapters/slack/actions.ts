@@ -97,9 +97,12 @@ export function registerActions(app: App, deps: ActionDeps): void {
     const { vote, ref } = voteOf(action);
     const click = clickInbound(body, action);
     const recorded = await bot.feedback(click, vote, ref);
-    await tellPrivately(respond, ephemeralTo(client, click.channel, click.user))(feedbackReply(recorded), {
-      replace_original: false,
-    }).catch((error: unknown) => log.warn({ err: error }, "could not confirm the vote"));
+    await tellPrivately(respond, ephemeralTo(client, click.channel, click.user, click.thread))(
+      feedbackReply(recorded),
+      {
+        replace_original: false,
+      },
+    ).catch((error: unknown) => log.warn({ err: error }, "could not confirm the vote"));
   });
 
   // A suggested next question: asked in that answer's thread (a DM: in place), as the person who clicked.
@@ -117,7 +120,10 @@ export function registerActions(app: App, deps: ActionDeps): void {
       names: deps.names(client),
       open: (opts) => {
         if (opts.visibility === "private")
-          return deps.privateReply(respond, ephemeralTo(client, inbound.channel, inbound.user));
+          return deps.privateReply(
+            respond,
+            ephemeralTo(client, inbound.channel, inbound.user, inbound.thread),
+          );
         const where = { channel: inbound.channel, threadTs: inbound.thread };
         const { reply, begun } = deps.threadReply(client, inbound, where, opts);
         begun.catch((error: unknown) => log.warn({ err: error }, "could not post the placeholder"));
@@ -134,7 +140,8 @@ export function registerActions(app: App, deps: ActionDeps): void {
     void bot.receive(inbound, {
       self: { userId: context.botUserId },
       names: deps.names(client),
-      open: () => deps.privateReply(respond, ephemeralTo(client, inbound.channel, inbound.user)),
+      open: () =>
+        deps.privateReply(respond, ephemeralTo(client, inbound.channel, inbound.user, inbound.thread)),
     });
   });
 }

@@ -25,13 +25,16 @@ export function tellPrivately(
   };
 }
 
-/** chat.postEphemeral to the asker in the channel, when there is a channel. */
+/** chat.postEphemeral to the asker in the channel (in the thread, when there is one), if a channel is known. */
 export function ephemeralTo(
   client: WebClient,
   channel: string | undefined,
   user: string,
+  threadTs?: string,
 ): ((text: string) => Promise<unknown>) | undefined {
-  return channel ? (text) => client.chat.postEphemeral({ channel, user, text }) : undefined;
+  if (!channel || channel === "-") return undefined;
+  return (text) =>
+    client.chat.postEphemeral({ channel, user, text, ...(threadTs ? { thread_ts: threadTs } : {}) });
 }
 
 /**
