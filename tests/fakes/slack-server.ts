@@ -58,7 +58,13 @@ export const TEAM_ID = "T0001";
 /** Display names the fake's users.info gives, for tests that check names in place of ids. */
 export const USER_NAMES: Record<string, string> = { U02BOB: "bob", U03CAROL: "carol", UALICE: "alice" };
 
-export async function startFakeSlack(options: { nativeStreaming?: boolean } = {}): Promise<FakeSlack> {
+export async function startFakeSlack(
+  options: {
+    nativeStreaming?: boolean;
+    /** Serve Botarium's `POST /api/config/register` (a Slack emulator that routes events by registration). */
+    emulator?: boolean;
+  } = {},
+): Promise<FakeSlack> {
   const calls: SlackCall[] = [];
   const limited = new Map<string, number>();
   const failing = new Map<string, { error: string | number; times: number }>();
@@ -161,6 +167,18 @@ export async function startFakeSlack(options: { nativeStreaming?: boolean } = {}
           return;
         }
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true }));
+        return;
+      }
+      if (url.pathname === "/api/config/register" && options.emulator) {
+        // Botarium's registration: pairs the app with an open socket (no token needed).
+        calls.push({ method: "config/register", args, at: now() });
+        const paired = sockets.size > 0;
+        res.writeHead(paired ? 200 : 503, { "content-type": "application/json" });
+        res.end(
+          JSON.stringify(
+            paired ? { ok: true, bot_id: "B_EMU" } : { ok: false, error: "no_websocket_connection" },
+          ),
+        );
         return;
       }
       const method = url.pathname.replace(/^\/api\//, "");

@@ -12,8 +12,8 @@ afterEach(async () => {
 });
 
 /** The service in Socket Mode against a fake Slack (apps.connections.open, then the socket). */
-async function socketService(logger: Logger) {
-  const slack = await startFakeSlack();
+async function socketService(logger: Logger, fake: { emulator?: boolean } = {}) {
+  const slack = await startFakeSlack(fake);
   cleanups.push(() => slack.close());
   const port = await freePort();
   const service = await startService(
@@ -109,6 +109,37 @@ describe("Slack Socket Mode while Slack's API is down at start", () => {
       30_000,
     );
   }, 45_000);
+});
+
+describe("a Slack emulator that routes events by registration (Botarium)", () => {
+  it("registers the app (its token's id, its slash commands) once its socket is open, and again after each reconnect", async () => {
+    const { slack } = await socketService(memoryLogger().logger, { emulator: true });
+    const registered = () => slack.of("config/register").filter((c) => c.result === undefined);
+    await waitFor(() => slack.socketConnected() && registered().length > 0, "registered");
+    const first = registered()[0]?.args as {
+      app: { name: string; id: string };
+      commands: { command: string }[];
+    };
+    expect(first.app).toEqual({ name: "memo-bot", id: "socket-token-1234567890" });
+    expect(first.commands.map((c) => c.command)).toContain("/ask");
+    // Told who it is once registered: auth.test again.
+    await waitFor(() => slack.of("auth.test").length >= 2, "auth.test after registering");
+
+    slack.dropSockets();
+    await waitFor(() => registered().length >= 2, "registered again after reconnecting", 20_000);
+  }, 30_000);
+
+  it("Slack itself (no registration route) is asked once, and nothing else happens", async () => {
+    const log = memoryLogger();
+    const { slack, port } = await socketService(log.logger);
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200, "ready");
+    await waitFor(() => slack.of("config/register").length > 0, "asked");
+    // Refused like any unknown method: no retry, no second auth.test, no warning.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(slack.of("config/register")).toHaveLength(1);
+    expect(slack.of("auth.test")).toHaveLength(1);
+    expect(log.lines().filter((l) => Number(l.level) >= 40)).toEqual([]);
+  });
 });
 
 /** A GET with the path exactly as given (fetch would normalise `//`). */

@@ -18,6 +18,7 @@ import { createSlackAuth } from "./auth.js";
 import { SLACK_RETRY } from "./client.js";
 import { privateReply, registerCommands } from "./commands.js";
 import { watchSocketMode } from "./connection.js";
+import { createEmulatorRegistration } from "./emulator.js";
 import { closeLeftOpen } from "./left-open.js";
 import { guardSlackRequests } from "./receiver.js";
 import { createSlackReply } from "./reply.js";
@@ -296,6 +297,27 @@ export function createSlackAdapter(
 
   const deps = { bot, log, names, privateReply, threadReply, receivedAt };
   registerCommands(app, deps, config.commandPrefix);
+
+  // A Slack emulator that routes events by registration (Botarium) is told who the bot is each time its
+  // socket opens; Slack itself (no SLACK_API_URL) is not asked.
+  const emulator =
+    receiver instanceof SocketModeReceiver && slackApiUrl
+      ? createEmulatorRegistration(
+          slackApiUrl,
+          {
+            name: "memo-bot",
+            id: config.botToken.replace(/^xoxb-/, ""),
+            commands: bot.services.commands.map((c) => ({
+              command: `/${config.commandPrefix}${c.name}`,
+              description: c.description,
+            })),
+          },
+          logger,
+          { onRegistered: () => auth.refresh() },
+        )
+      : undefined;
+  if (emulator && receiver instanceof SocketModeReceiver)
+    receiver.client.on("connected", () => void emulator.register());
   registerActions(app, deps);
 
   return {
@@ -318,6 +340,7 @@ export function createSlackAdapter(
     async stop() {
       started = false;
       stopping = true;
+      emulator?.stop();
       auth.stop();
       await app.stop().catch(() => {});
     },

@@ -32,6 +32,8 @@ export interface SlackAuth {
    */
   verify(): Promise<void>;
   state(): SlackAuthState;
+  /** Asks auth.test again (an emulator names the bot once it is registered). */
+  refresh(): void;
   stop(): void;
 }
 
@@ -103,6 +105,13 @@ export function createSlackAuth(client: WebClient, token: string, logger: Logger
       return attempt();
     },
     state: () => state,
+    refresh() {
+      const before = identity;
+      identity = undefined;
+      learn().catch(() => {
+        identity ??= before;
+      });
+    },
     stop() {
       stopped = true;
       clearTimeout(timer);
