@@ -261,15 +261,11 @@ export function createRetriever(
       // A follow-up that neither refers back ("it", "that", "它", "那") nor stays in the knowledge's words
       // brings its own topic: it is judged on its own ("What is a token?" → "Who won the last World Cup?").
       if (!refersBack(question) && bringsTopic(own)) return finish(alone, limit);
-      // A question that does not point back ("it", "that", "这") and that one section answers on its own,
-      // naming its title or holding most of what was asked, is a question of its own: the turns before
-      // it, on another topic perhaps (questions asked one after another with `ask`), do not move it.
-      if (!refersBack(question) && own.some((c) => !c.facet)) {
-        const top = finish(alone, 3);
-        const best = top.hits[0];
-        if (top.covered && best && (best.titleMatch || best.coverage >= OWN_TOPIC_COVERAGE))
-          return finish(alone, limit);
-      }
+      // A question that does not point back and that one section answers alone (naming its title, or
+      // holding most of it) is its own: earlier turns on another topic (`ask` after `ask`) do not move it.
+      const best = !refersBack(question) && own.some((c) => !c.facet) ? finish(alone, 3) : undefined;
+      const first = best?.covered ? best.hits[0] : undefined;
+      if (first && (first.titleMatch || first.coverage >= OWN_TOPIC_COVERAGE)) return finish(alone, limit);
 
       // A follow-up: the previous question's concepts join at a lower weight, and the sections its answer
       // used get a small lead, so "can you give an example?" stays on the topic under discussion. Words
