@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { request } from "node:http";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { type AppOverrides, createApp } from "../src/app.js";
@@ -193,3 +194,14 @@ export async function runCli(
     child.stdin.end(options.input ?? "");
   });
 }
+
+/** A GET with the path exactly as given (fetch would normalise `//`): its status. */
+export const rawGet = (port: number, path: string) =>
+  new Promise<number>((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, path, method: "GET" }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on("error", reject);
+    req.end();
+  });

@@ -1,12 +1,11 @@
 import { readFileSync } from "node:fs";
-import { request } from "node:http";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createSlackAdapter, type SlackAdapter } from "../../src/adapters/slack/adapter.js";
 import { surelyAnObject } from "../../src/adapters/slack/receiver.js";
 import { projectRoot } from "../../src/core/paths.js";
 import { type FakeSlack, sendSigned, startFakeSlack } from "../fakes/slack-server.js";
-import { freePort, testApp, waitFor } from "../helpers.js";
+import { freePort, rawGet, testApp, waitFor } from "../helpers.js";
 
 const SECRET = "fault-signing-secret";
 const mention = readFileSync(
@@ -98,17 +97,6 @@ describe("Slack HTTP requests Bolt mishandles (issue #11: 10, 13)", () => {
     expect(bot.app.log.lines().filter((l) => Number(l.level) >= 50)).toEqual([]);
   });
 });
-
-/** A GET with the path exactly as given (fetch would normalise `//`). */
-const rawGet = (port: number, path: string) =>
-  new Promise<number>((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path, method: "GET" }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on("error", reject);
-    req.end();
-  });
 
 describe("who the bot is (auth.test) when Slack cannot say so at start", () => {
   it("an auth.test that fails at start is tried again: the bot is not ready meanwhile, and answers after", async () => {

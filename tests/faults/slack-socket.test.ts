@@ -1,10 +1,9 @@
-import { request } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import type { Logger } from "../../src/core/log.js";
 import { startService } from "../../src/serve.js";
-import { startFakeSlack } from "../fakes/slack-server.js";
-import { freePort, memoryLogger, waitFor } from "../helpers.js";
+import { type FakeSlack, startFakeSlack } from "../fakes/slack-server.js";
+import { freePort, memoryLogger, rawGet, waitFor } from "../helpers.js";
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -12,9 +11,13 @@ afterEach(async () => {
 });
 
 /** The service in Socket Mode against a fake Slack (apps.connections.open, then the socket). */
-async function socketService(logger: Logger, fake: { emulator?: boolean } = {}) {
+async function socketService(
+  logger: Logger,
+  fake: { emulator?: boolean; before?: (slack: FakeSlack) => void } = {},
+) {
   const slack = await startFakeSlack(fake);
   cleanups.push(() => slack.close());
+  fake.before?.(slack);
   const port = await freePort();
   const service = await startService(
     loadConfig({
@@ -84,21 +87,9 @@ describe("Slack Socket Mode through an outage of the API", () => {
 
 describe("Slack Socket Mode while Slack's API is down at start", () => {
   it("the service starts without waiting for the socket (503 meanwhile) and is ready once it opens", async () => {
-    const slack = await startFakeSlack();
-    cleanups.push(() => slack.close());
-    slack.failOnce("apps.connections.open", 503, 5);
-    const port = await freePort();
-    const service = await startService(
-      loadConfig({
-        MEMORY_URL: "memory://",
-        SLACK_BOT_TOKEN: "xoxb-socket-token-1234567890",
-        SLACK_APP_TOKEN: "xapp-1-socket-app-token-123456",
-        SLACK_API_URL: slack.apiUrl,
-        PORT: String(port),
-      }),
-      memoryLogger().logger,
-    );
-    cleanups.push(() => service.stop());
+    const { slack, port } = await socketService(memoryLogger().logger, {
+      before: (fake) => fake.failOnce("apps.connections.open", 503, 5),
+    });
     // Started while Slack still refuses the socket: it used to wait for it (and Discord with it).
     expect(slack.socketConnected()).toBe(false);
     const health = await fetch(`http://127.0.0.1:${port}/healthz`);
@@ -141,17 +132,6 @@ describe("a Slack emulator that routes events by registration (Botarium)", () =>
     expect(log.lines().filter((l) => Number(l.level) >= 40)).toEqual([]);
   });
 });
-
-/** A GET with the path exactly as given (fetch would normalise `//`). */
-const rawGet = (port: number, path: string) =>
-  new Promise<number>((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path, method: "GET" }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on("error", reject);
-    req.end();
-  });
 
 describe("the ops routes take any request path (Socket Mode and Discord-only serve them themselves)", () => {
   it("`//`, `/%zz` and the like get 404 and the process goes on (they ended it through Bolt's route server)", async () => {

@@ -647,8 +647,8 @@ describe("Slack adapter (real Bolt, fake Slack Web API)", () => {
     expect(await h.app.state.get(`feedback:slack:${answerTs}:U061F7AUR`)).toMatchObject({ vote: "down" });
   });
 
-  it("records 👍/👎 from the plain buttons under answers posted before the feedback buttons", async () => {
-    const h = await harness();
+  /** A click on the plain 👍 under an answer posted before the feedback buttons, with or without a response_url. */
+  const plainVote = (h: Harness, value: string, trigger: string, responseUrl?: string) => {
     const payload = {
       type: "block_actions",
       team: { id: TEAM_ID },
@@ -656,54 +656,29 @@ describe("Slack adapter (real Bolt, fake Slack Web API)", () => {
       api_app_id: "A0001",
       token: "x",
       container: { type: "message", message_ts: "1.1", channel_id: "C1" },
-      trigger_id: "1.2.3",
+      trigger_id: trigger,
       channel: { id: "C1" },
-      response_url: h.slack.responseUrl,
+      ...(responseUrl ? { response_url: responseUrl } : {}),
       actions: [
-        {
-          type: "button",
-          action_id: "memo_feedback_up",
-          block_id: "memo_feedback",
-          value: "v1",
-          action_ts: "1.3",
-        },
+        { type: "button", action_id: "memo_feedback_up", block_id: "memo_feedback", value, action_ts: "1.3" },
       ],
     };
-    const res = await sendSigned(h.url, `payload=${encodeURIComponent(JSON.stringify(payload))}`, {
+    return sendSigned(h.url, `payload=${encodeURIComponent(JSON.stringify(payload))}`, {
       secret: SECRET,
       contentType: "application/x-www-form-urlencoded",
     });
-    expect(res.status).toBe(200);
+  };
+
+  it("records 👍/👎 from the plain buttons under answers posted before the feedback buttons", async () => {
+    const h = await harness();
+    expect((await plainVote(h, "v1", "1.2.3", h.slack.responseUrl)).status).toBe(200);
     await waitFor(() => h.slack.of("response_url")[0], "thanks");
     expect(await h.app.state.get("feedback:slack:v1:U061F7AUR")).toMatchObject({ vote: "up" });
   });
 
   it("confirms a vote by chat.postEphemeral when the click carries no response_url (an emulator's)", async () => {
     const h = await harness();
-    const payload = {
-      type: "block_actions",
-      team: { id: TEAM_ID },
-      user: { id: "U061F7AUR" },
-      api_app_id: "A0001",
-      token: "x",
-      container: { type: "message", message_ts: "1.1", channel_id: "C1" },
-      trigger_id: "1.2.4",
-      channel: { id: "C1" },
-      actions: [
-        {
-          type: "button",
-          action_id: "memo_feedback_up",
-          block_id: "memo_feedback",
-          value: "v2",
-          action_ts: "1.3",
-        },
-      ],
-    };
-    const res = await sendSigned(h.url, `payload=${encodeURIComponent(JSON.stringify(payload))}`, {
-      secret: SECRET,
-      contentType: "application/x-www-form-urlencoded",
-    });
-    expect(res.status).toBe(200);
+    expect((await plainVote(h, "v2", "1.2.4")).status).toBe(200);
     const thanks = await waitFor(() => h.slack.of("chat.postEphemeral")[0], "the confirmation");
     // In the answer's thread, where the click was.
     expect(thanks.args).toMatchObject({ channel: "C1", user: "U061F7AUR", thread_ts: "1.1" });
