@@ -88,7 +88,7 @@ describe("Slack Socket Mode through an outage of the API", () => {
 describe("Slack Socket Mode while Slack's API is down at start", () => {
   it("the service starts without waiting for the socket (503 meanwhile) and is ready once it opens", async () => {
     const { slack, port } = await socketService(memoryLogger().logger, {
-      before: (fake) => fake.failOnce("apps.connections.open", 503, 5),
+      before: (fake) => fake.failOnce("apps.connections.open", 503, 2),
     });
     // Started while Slack still refuses the socket: it used to wait for it (and Discord with it).
     expect(slack.socketConnected()).toBe(false);

@@ -5,7 +5,7 @@ import { onApiHost } from "../shared/api-host.js";
  * The Web API client options of the Socket Mode client, which asks `apps.connections.open` for every socket
  * it opens, at start and after each drop.
  *
- * - It retries a failing call (network error, 5xx, 429) for as long as it fails, every 0.5 s rising to
+ * - It retries a failing call (network error, 5xx, 429) for as long as it fails, every 0.25 s rising to
  *   30 s: @slack/socket-mode takes a call that still fails after its retries as unrecoverable and never
  *   reconnects again (its own default retries ~100 times; the bounded retries of the bot's other calls
  *   made a Slack outage of ~15 s leave the bot deaf until restarted). A 4xx other than 429 is not retried.
@@ -26,7 +26,7 @@ export function socketClientOptions(
     retryConfig: {
       forever: true,
       factor: 1.5,
-      minTimeout: 500,
+      minTimeout: 250,
       maxTimeout: 30_000,
       randomize: true,
       unref: true,
