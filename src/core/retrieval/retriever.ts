@@ -258,15 +258,16 @@ export function createRetriever(
       if (n === 0 || (own.length === 0 && !previous)) return { hits: [], covered: false };
       const alone = rank(own.map((concept) => ({ concept, scale: 1, context: false })));
       if (!previous) return finish(alone, limit);
-      // A follow-up that neither refers back ("it", "that", "它", "那") nor stays in the knowledge's words
-      // brings its own topic: it is judged on its own ("What is a token?" → "Who won the last World Cup?").
-      if (!refersBack(question) && bringsTopic(own)) return finish(alone, limit);
-      // A question that does not point back and that one section answers alone (naming its title, or
-      // holding most of it) is its own: earlier turns on another topic (`ask` after `ask`) do not move it.
-      const best = !refersBack(question) && own.some((c) => !c.facet) ? finish(alone, 3) : undefined;
-      const first = best?.covered ? best.hits[0] : undefined;
-      if (first && (first.titleMatch || first.coverage >= OWN_TOPIC_COVERAGE)) return finish(alone, limit);
-
+      // Ranked once by itself, and judged alone when it does not point back ("it", "那") and brings a topic
+      // of its own ("Who won the last World Cup?") or one section answers it (its title, or most of it).
+      const single = finish(alone, Math.max(limit, 1));
+      const byItself = { hits: single.hits.slice(0, limit), covered: single.covered };
+      const first = single.covered && own.some((c) => !c.facet) ? single.hits[0] : undefined;
+      if (
+        !refersBack(question) &&
+        (bringsTopic(own) || (first && (first.titleMatch || first.coverage >= OWN_TOPIC_COVERAGE)))
+      )
+        return byItself;
       // A follow-up: the previous question's concepts join at a lower weight, and the sections its answer
       // used get a small lead, so "can you give an example?" stays on the topic under discussion. Words
       // that ask for a kind of answer (example, difference, reason…) name no topic of their own here.
@@ -290,7 +291,7 @@ export function createRetriever(
       });
       const result = finish(combined, limit);
       // Covered when the question is covered on its own, or together with the conversation so far.
-      return alone.concepts > 0 && finish(alone, 3).covered ? { ...result, covered: true } : result;
+      return alone.concepts > 0 && single.covered ? { ...result, covered: true } : result;
     },
   };
 
