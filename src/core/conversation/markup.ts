@@ -142,15 +142,28 @@ async function discordTokens(raw: string, self: Self, names: Names): Promise<Tok
   );
 }
 
-/** `@name` in plain text, not inside a word, an address or a longer name. */
+/**
+ * `@name` in plain text: not inside a word of an alphabetic script, an address or a longer name; next to
+ * Chinese or Japanese text it is ("请问@memo-bot 什么是RAG"), and a full-width ＠ is an @. Made once per
+ * name (a bot has one), not per message.
+ */
+const selfMention = (() => {
+  let made: { name: string; re: RegExp } | undefined;
+  const word = "\\p{Script=Latin}\\p{Script=Cyrillic}\\p{Script=Greek}\\p{N}_";
+  return (name: string): RegExp => {
+    if (made?.name !== name) {
+      const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      made = { name, re: new RegExp(`(?<![${word}.@＠-])[@＠]${escaped}(?![${word}-]|\\.[${word}])`, "giu") };
+    }
+    return made.re;
+  };
+})();
+
+/** The bot's `@name` typed as plain text, as its mention. */
 function plainSelfMentions(tokens: Token[], name: string | undefined): Token[] {
   const bare = name?.replace(/^@/, "").trim() ?? "";
   if (bare.length < 2) return tokens;
-  const escaped = bare.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  // Not inside a word of an alphabetic script, an address or a longer name; next to Chinese or Japanese
-  // text it is ("请问@memo-bot 什么是RAG"), and a full-width ＠ is an @.
-  const word = "\\p{Script=Latin}\\p{Script=Cyrillic}\\p{Script=Greek}\\p{N}_";
-  const re = new RegExp(`(?<![${word}.@＠-])[@＠]${escaped}(?![${word}-]|\\.[${word}])`, "giu");
+  const re = selfMention(bare);
   return tokens.flatMap((t): Token[] => {
     if (t.kind !== "text") return [t];
     const parts: Token[] = [];
