@@ -1,5 +1,6 @@
 import type { FetchFunction, RetryOptions, WebClientOptions } from "@slack/web-api";
 import { onApiHost } from "../shared/api-host.js";
+import { SLACK_RETRY } from "./client.js";
 
 /**
  * The Web API client options of the Socket Mode client, which asks `apps.connections.open` for every socket
@@ -30,11 +31,8 @@ export function socketClientOptions(
       maxTimeout: 30_000,
       randomize: true,
       unref: true,
-      // p-retry (which the client hands this object to) stops retrying when this throws.
-      onFailedAttempt(error: unknown) {
-        const status = (error as { statusCode?: unknown }).statusCode;
-        if (typeof status === "number" && status >= 400 && status < 500 && status !== 429) throw error;
-      },
+      // A 4xx other than 429 is not retried, as for the bot's other calls.
+      onFailedAttempt: SLACK_RETRY.onFailedAttempt,
     },
   };
 }
