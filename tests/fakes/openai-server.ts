@@ -20,6 +20,8 @@ export interface FakeBehaviour {
   firstTokenMs?: number;
   /** Delay between chunks, ms. */
   chunkDelayMs?: number;
+  /** Stop sending after this many content chunks and keep the response open until the client leaves. */
+  stallAfter?: number;
   /** For "cut" and "error-event": how many content chunks to send before failing. */
   cutAfter?: number;
   /** The answer, as chunks; by default it cites the first section the prompt says looks relevant. */
@@ -235,6 +237,14 @@ export async function startFakeOpenAI(initial: Partial<FakeBehaviour> = {}): Pro
           error: { message: "The server had an error while processing your request.", type: "server_error" },
         });
         res.end();
+        open.delete(res);
+        return;
+      }
+      if (b.stallAfter !== undefined && sent >= b.stallAfter) {
+        await new Promise<void>((resolve) => {
+          res.once("close", () => resolve());
+          setTimeout(resolve, 120_000).unref();
+        });
         open.delete(res);
         return;
       }

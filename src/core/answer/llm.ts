@@ -1,3 +1,4 @@
+import type { ReadableStreamReadResult } from "node:stream/web";
 import { createParser } from "eventsource-parser";
 import OpenAI from "openai";
 import type { Config } from "../../config.js";
@@ -16,6 +17,13 @@ import { createThinkFilter } from "./think.js";
 
 /** How long the rest of a response body is read once the answer is complete (its finish_reason or [DONE]). */
 const DONE_GRACE_MS = 500;
+
+/**
+ * After an answer's first text, how long more text is gathered before it is shown: the platforms show an
+ * edit about once a second, so 100 ms is never seen, and it makes the per-piece work five times rarer.
+ */
+const COALESCE_MS = 100;
+const DUE = Symbol("due");
 
 /** The LLM settings from the config, plus the history budget they share with other answerers. */
 export type LlmOptions = NonNullable<Config["llm"]> & { historyTokenBudget: number };
@@ -108,6 +116,7 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
       // After [DONE] the body is read to its end, so the connection can be reused, but only for a moment:
       // a server that keeps it open does not hold a finished answer back until the stall timer.
       let grace: NodeJS.Timeout | undefined;
+      let dueTimer: NodeJS.Timeout | undefined;
       try {
         // The SDK sends the request (auth, base URL, retries, status errors); the SSE body is read here
         // with eventsource-parser. The SDK's own stream wraps every chunk in several async iterators and
@@ -159,6 +168,17 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
         const events: string[] = [];
         const parser = createParser({ onEvent: (event) => events.push(event.data) });
         const decoder = new TextDecoder();
+        // Text read but not shown yet. An answer's first text is shown at once; after it, what arrives within
+        // COALESCE_MS goes out as one piece (at 50 tokens/s, one piece per five SSE chunks): every piece costs
+        // the length cap, the reply's rendering and the platform's throttle, a few hundred answers at once.
+        let held = "";
+        let shownAt = Number.NEGATIVE_INFINITY;
+        // The one read in flight, kept when the held text falls due first; and that moment, as a promise made
+        // once per held piece (not per read).
+        let pending:
+          | Promise<ReadableStreamReadResult<Uint8Array> | { done: true; value: undefined }>
+          | undefined;
+        let due: Promise<typeof DUE> | undefined;
         try {
           if (whole) {
             // A server that ignores `stream: true` (or says something else with a 200) sends one JSON body;
@@ -170,24 +190,37 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
           const reader = whole ? undefined : response.body?.getReader();
           for (;;) {
             if (reader) {
-              // Once the answer is over (its closing finish_reason, or [DONE]) the rest of the body is read for
-              // DONE_GRACE_MS at most. A gateway's finish_reason on every chunk of text ends nothing.
-              const finished = state.done || state.ended === true;
-              if (finished && !grace)
-                grace = setTimeout(() => void reader.cancel().catch(() => {}), DONE_GRACE_MS);
-              const read = await reader.read().catch((error: unknown) => {
-                // The connection dropped after the answer was complete ([DONE], or its finish_reason): it stands.
-                // So did one that went quiet after a finish_reason (a gateway's, on every chunk) until the stall timer.
-                if (finished || (stalled && state.finishReason !== undefined))
-                  return { done: true as const, value: undefined };
-                throw error;
-              });
+              if (!pending) {
+                // Once the answer is over (its closing finish_reason, or [DONE]) the rest of the body is read
+                // for DONE_GRACE_MS at most. A gateway's finish_reason on every chunk of text ends nothing.
+                const finished = state.done || state.ended === true;
+                if (finished && !grace)
+                  grace = setTimeout(() => void reader.cancel().catch(() => {}), DONE_GRACE_MS);
+                pending = reader.read().catch((error: unknown) => {
+                  // The connection dropped after the answer was complete ([DONE], or its finish_reason): it
+                  // stands. So did one that went quiet after a finish_reason (a gateway's, on every chunk)
+                  // until the stall timer.
+                  if (finished || (stalled && state.finishReason !== undefined))
+                    return { done: true as const, value: undefined };
+                  throw error;
+                });
+              }
+              const read = due ? await Promise.race([pending, due]) : await pending;
+              if (read === DUE) {
+                // Held text is due and nothing more came: it is shown while the read goes on.
+                due = undefined;
+                shownAt = performance.now();
+                const text = held;
+                held = "";
+                yield text;
+                continue;
+              }
+              pending = undefined;
               if (read.done) break;
               armIdle();
               if (state.done) continue;
               parser.feed(decoder.decode(read.value, { stream: true }));
             }
-            // Everything that arrived in this read is shown as one piece.
             let shown = "";
             for (const data of events) {
               const delta = readChunk(data, state);
@@ -197,16 +230,40 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
             events.length = 0;
             if (shown) {
               parts.push(shown);
-              yield shown;
+              held += shown;
+            }
+            if (held && (!reader || performance.now() - shownAt >= COALESCE_MS)) {
+              clearTimeout(dueTimer);
+              due = undefined;
+              shownAt = performance.now();
+              const text = held;
+              held = "";
+              yield text;
+            } else if (held && !due) {
+              const wait = shownAt + COALESCE_MS - performance.now();
+              due = new Promise((resolve) => {
+                dueTimer = setTimeout(resolve, wait, DUE);
+              });
             }
             if (!reader) break;
           }
         } catch (error) {
+          // What arrived before the failure is shown before the failure is.
+          if (held) {
+            const text = held;
+            held = "";
+            yield text;
+          }
           if (stalled)
             throw new BotError("The language model stopped answering.", "llm_timeout", { cause: error });
           if (signal?.aborted)
             throw new BotError("The answer was stopped.", "shutting_down", { cause: signal.reason });
           throw llmError(error, "stream");
+        }
+        if (held) {
+          const text = held;
+          held = "";
+          yield text;
         }
         // [DONE] without a finish_reason (an early Gemini endpoint): the answer is complete.
         if (state.done) state.finishReason ??= "stop";
@@ -227,6 +284,7 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
       } finally {
         clearTimeout(idle);
         clearTimeout(grace);
+        clearTimeout(dueTimer);
         signal?.removeEventListener("abort", onAbort);
         // Stopped early (an error, or the consumer left): end the request and its body.
         if (!completed) abort.abort();
