@@ -244,6 +244,34 @@ describe("the state guard", () => {
     expect(String((error as Error).message)).toMatch(/longer than 100 ms/);
   });
 
+  it("fails at once while a store it has seen fail says it is not connected, and probes it back", async () => {
+    // Redis down at start: every call would hang until its (long) timeout; none waits for it.
+    const raw = Object.assign(failing(), { up: false });
+    raw.hang = true;
+    const counted: string[] = [];
+    const state = guardState(
+      { ...raw, connected: () => raw.up, ping: async () => {} },
+      {
+        timeoutMs: 60_000,
+        logger: memoryLogger().logger,
+        onFailure: (op) => counted.push(op),
+        probeIntervalMs: 30,
+      },
+    );
+    expect(state.healthy()).toBe(false);
+    for (const call of [
+      () => state.list("k"),
+      () => state.setIfAbsent("d", 1, 1000),
+      () => state.acquireLease("l", 1000),
+    ])
+      await expect(call()).rejects.toBeInstanceOf(StateUnavailable);
+    expect(counted).toEqual(["connect", "list", "setIfAbsent", "acquireLease"]);
+    // Connected again: the probe brings health back and calls go through.
+    raw.up = true;
+    await expect.poll(() => state.healthy(), { timeout: 5_000 }).toBe(true);
+    await state.close();
+  });
+
   it("pings while unhealthy, so health comes back without traffic", async () => {
     const raw = failing();
     const state = guardState(raw, { timeoutMs: 100, logger: memoryLogger().logger, probeIntervalMs: 30 });

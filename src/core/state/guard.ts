@@ -75,7 +75,7 @@ export function guardState(store: StateStore, options: GuardOptions): GuardedSta
       );
       if (probeIntervalMs > 0 && !closed) {
         probe = setInterval(() => {
-          void call("ping", () => store.ping()).catch(() => {});
+          void call("ping", () => store.ping(), true).catch(() => {});
         }, probeIntervalMs);
         probe.unref();
       }
@@ -84,7 +84,14 @@ export function guardState(store: StateStore, options: GuardOptions): GuardedSta
     }
   };
 
-  const call = async <T>(operation: string, fn: () => Promise<T>): Promise<T> => {
+  const call = async <T>(operation: string, fn: () => Promise<T>, probing = false): Promise<T> => {
+    // An outage already seen, and the store says it is still not connected: the call fails now, not after
+    // its timeout (a message that needs five calls is answered without state at once, not in 5 × 2 s). The
+    // probe still goes through, and so does every call once the store is connected again.
+    if (!ok && !probing && store.connected?.() === false) {
+      onFailure(operation);
+      throw new StateUnavailable(operation, new Error("not connected"));
+    }
     let timer: NodeJS.Timeout | undefined;
     try {
       const result = await Promise.race([
@@ -102,6 +109,9 @@ export function guardState(store: StateStore, options: GuardOptions): GuardedSta
       clearTimeout(timer);
     }
   };
+
+  // A store that could not connect at start (Redis down as the bot starts) begins as an outage seen.
+  if (store.connected?.() === false) failed("connect", new Error("not connected at start"));
 
   return {
     kind: store.kind,

@@ -84,6 +84,7 @@ export async function createRedisState(url: string, options: RedisStateOptions):
   return {
     kind: "redis",
     shared: true,
+    connected: () => client.isReady,
     async get<T>(key: string) {
       return (await keyv.get<T>(key)) ?? undefined;
     },

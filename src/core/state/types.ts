@@ -40,6 +40,11 @@ export interface StateStore {
    */
   reserve(key: string, amount: number, limit: number, ttlMs: number): Promise<{ ok: boolean; value: number }>;
 
+  /**
+   * False while the store knows a call cannot succeed (Redis: no connection). The guard then fails calls
+   * at once during an outage it has already seen, instead of each waiting out its timeout.
+   */
+  connected?(): boolean;
   /** A cheap round trip, for health checks. */
   ping(): Promise<void>;
   close(): Promise<void>;
