@@ -50,7 +50,7 @@ describe("LLM answers through the real openai SDK against a fake server", () => 
     const r = recordingSink();
     await app.bot.handle(inbound("What is RAG?"), r.sink);
     expect(r.text).toBe(tokens.join(""));
-    expect(r.deltas[0]).toBe("w0 ");
+    expect(r.deltas[0]?.startsWith("w0 ")).toBe(true);
     // 40 tokens 5 ms apart, each in its own read: gathered 100 ms at a time after the first.
     expect(r.deltas.length).toBeLessThan(20);
   });

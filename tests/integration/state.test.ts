@@ -244,18 +244,26 @@ describe("the state guard", () => {
     expect(String((error as Error).message)).toMatch(/longer than 100 ms/);
   });
 
-  it("fails at once while a store it has seen fail says it is not connected, and probes it back", async () => {
-    // Redis down at start: every call would hang until its (long) timeout; none waits for it.
+  it("fails reads at once while a store it has seen fail says it is not connected, and probes it back", async () => {
+    // Redis down at start: every call would hang until its (long) timeout; no read or claim waits for it.
     const raw = Object.assign(failing(), { up: false });
     raw.hang = true;
     const counted: string[] = [];
+    const pings: string[] = [];
     const state = guardState(
-      { ...raw, connected: () => raw.up, ping: async () => {} },
+      {
+        ...raw,
+        connected: () => raw.up,
+        ping: async () => {
+          pings.push(raw.up ? "up" : "down");
+          if (!raw.up) throw new Error("ECONNREFUSED");
+        },
+      },
       {
         timeoutMs: 60_000,
         logger: memoryLogger().logger,
         onFailure: (op) => counted.push(op),
-        probeIntervalMs: 30,
+        probeIntervalMs: 20,
       },
     );
     expect(state.healthy()).toBe(false);
@@ -265,11 +273,38 @@ describe("the state guard", () => {
       () => state.acquireLease("l", 1000),
     ])
       await expect(call()).rejects.toBeInstanceOf(StateUnavailable);
-    expect(counted).toEqual(["connect", "list", "setIfAbsent", "acquireLease"]);
-    // Connected again: the probe brings health back and calls go through.
+    // The mark made at start is no call: only the calls refused are counted.
+    expect(counted.slice(0, 3)).toEqual(["list", "setIfAbsent", "acquireLease"]);
+    // The probe keeps asking while the store is down, and health stays away.
+    await expect.poll(() => pings.length, { timeout: 5_000 }).toBeGreaterThanOrEqual(3);
+    expect(state.healthy()).toBe(false);
+    // Connected again: the probe brings health back, and calls go through.
     raw.up = true;
+    raw.hang = false;
+    raw.fail = false;
     await expect.poll(() => state.healthy(), { timeout: 5_000 }).toBe(true);
+    expect(await state.list("k")).toEqual([]);
     await state.close();
+  });
+
+  it("keeps a write waiting during an outage, so one made just before the store is back is not lost", async () => {
+    const raw = Object.assign(failing(), { up: false });
+    raw.hang = true;
+    let release: () => void = () => {};
+    const state = guardState(
+      {
+        ...raw,
+        connected: () => raw.up,
+        // The client's offline queue: the write is delivered once the store is back.
+        append: () => new Promise<void>((resolve) => (release = resolve)),
+      },
+      { timeoutMs: 60_000, logger: memoryLogger().logger, probeIntervalMs: 0 },
+    );
+    expect(state.healthy()).toBe(false);
+    const appended = state.append("turns", { q: 1 }, { maxItems: 10, ttlMs: 1000 });
+    raw.up = true;
+    release();
+    await expect(appended).resolves.toBeUndefined();
   });
 
   it("pings while unhealthy, so health comes back without traffic", async () => {

@@ -29,6 +29,9 @@ export class StateTimeout extends Error {
   }
 }
 
+/** The calls that fail at once during an outage while the store is not connected (see `call`). */
+const FAIL_FAST = new Set(["get", "list", "setIfAbsent", "acquireLease", "add", "reserve", "ping"]);
+
 /** A StateStore whose every call is bounded and counted, and which knows whether the state works. */
 export interface GuardedState extends StateStore {
   /** False after a call failed, until a call (or the guard's own ping while unhealthy) succeeds. */
@@ -65,8 +68,8 @@ export function guardState(store: StateStore, options: GuardOptions): GuardedSta
     logger.info({ state: store.kind }, "state store is back: memory, dedup and limits work again");
   };
 
-  const failed = (operation: string, error: unknown) => {
-    onFailure(operation);
+  const failed = (operation: string, error: unknown, counted = true) => {
+    if (counted) onFailure(operation);
     if (ok) {
       ok = false;
       logger.warn(
@@ -85,10 +88,11 @@ export function guardState(store: StateStore, options: GuardOptions): GuardedSta
   };
 
   const call = async <T>(operation: string, fn: () => Promise<T>, probing = false): Promise<T> => {
-    // An outage already seen, and the store says it is still not connected: the call fails now, not after
-    // its timeout (a message that needs five calls is answered without state at once, not in 5 × 2 s). The
-    // probe still goes through, and so does every call once the store is connected again.
-    if (!ok && !probing && store.connected?.() === false) {
+    // An outage already seen, and the store says it is still not connected: a read or a claim on an
+    // answer's way fails now, not after its timeout (a message is answered without state at once, not after
+    // one timeout per call). Writes still wait: one made just before Redis comes back is delivered from
+    // the client's queue (a turn's append, a lease's release). The probe always goes through.
+    if (!ok && !probing && FAIL_FAST.has(operation) && store.connected?.() === false) {
       onFailure(operation);
       throw new StateUnavailable(operation, new Error("not connected"));
     }
@@ -111,7 +115,8 @@ export function guardState(store: StateStore, options: GuardOptions): GuardedSta
   };
 
   // A store that could not connect at start (Redis down as the bot starts) begins as an outage seen.
-  if (store.connected?.() === false) failed("connect", new Error("not connected at start"));
+  // (Not counted as a failed call: none was made. The start-up ping is counted, as it always was.)
+  if (store.connected?.() === false) failed("ping", new Error("not connected at start"), false);
 
   return {
     kind: store.kind,
