@@ -326,7 +326,7 @@ const botCpuMs = (stack: Stack) => {
 const burstCpuMs: Record<string, number[]> = {};
 
 /** Slack's acknowledgement latency: the HTTP response to each signed event is Bolt's ack. */
-async function slackBurst(stack: Stack, label = "slack"): Promise<number[]> {
+async function slackBurst(stack: Stack, label: string): Promise<number[]> {
   const cpuBefore = botCpuMs(stack);
   // Fresh message timestamps every burst, so the bot's dedup never takes a burst's events for retries.
   const base = Math.floor(Date.now() / 1000) + 1000 + 10 * ++burstCount;
@@ -448,10 +448,9 @@ async function burst() {
   // The bot's own CPU time per burst (the burst and its 220 answers), read from /proc: a cost that the VM's
   // noise moves far less than the latency tails, so two codes compare on it.
   for (const [label, cpu] of Object.entries(burstCpuMs)) {
-    const sorted = [...cpu].sort((x, y) => x - y);
     single(
       `Slack: the bot's CPU time per burst and its answers (${label})`,
-      `${fmt((sorted[Math.floor((sorted.length - 1) / 2)] ?? 0) / 1000, 1)} s (per burst: ${cpu.map((c) => fmt(c / 1000, 1)).join(" / ")})`,
+      `${fmt(summarize(cpu).median / 1000, 1)} s (per burst: ${cpu.map((c) => fmt(c / 1000, 1)).join(" / ")})`,
       "(user + system, from /proc)",
     );
   }

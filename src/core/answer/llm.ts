@@ -179,6 +179,15 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
           | Promise<ReadableStreamReadResult<Uint8Array> | { done: true; value: undefined }>
           | undefined;
         let due: Promise<typeof DUE> | undefined;
+        /** The held text, handed on now: the next is gathered from here. */
+        const release = () => {
+          clearTimeout(dueTimer);
+          due = undefined;
+          shownAt = performance.now();
+          const text = held;
+          held = "";
+          return text;
+        };
         try {
           if (whole) {
             // A server that ignores `stream: true` (or says something else with a 200) sends one JSON body;
@@ -208,11 +217,7 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
               const read = due ? await Promise.race([pending, due]) : await pending;
               if (read === DUE) {
                 // Held text is due and nothing more came: it is shown while the read goes on.
-                due = undefined;
-                shownAt = performance.now();
-                const text = held;
-                held = "";
-                yield text;
+                yield release();
                 continue;
               }
               pending = undefined;
@@ -233,12 +238,7 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
               held += shown;
             }
             if (held && (!reader || performance.now() - shownAt >= COALESCE_MS)) {
-              clearTimeout(dueTimer);
-              due = undefined;
-              shownAt = performance.now();
-              const text = held;
-              held = "";
-              yield text;
+              yield release();
             } else if (held && !due) {
               const wait = shownAt + COALESCE_MS - performance.now();
               due = new Promise((resolve) => {
@@ -249,22 +249,14 @@ export function createLlmAnswerer(knowledge: Knowledge, options: LlmOptions, log
           }
         } catch (error) {
           // What arrived before the failure is shown before the failure is.
-          if (held) {
-            const text = held;
-            held = "";
-            yield text;
-          }
+          if (held) yield release();
           if (stalled)
             throw new BotError("The language model stopped answering.", "llm_timeout", { cause: error });
           if (signal?.aborted)
             throw new BotError("The answer was stopped.", "shutting_down", { cause: signal.reason });
           throw llmError(error, "stream");
         }
-        if (held) {
-          const text = held;
-          held = "";
-          yield text;
-        }
+        if (held) yield release();
         // [DONE] without a finish_reason (an early Gemini endpoint): the answer is complete.
         if (state.done) state.finishReason ??= "stop";
         // An aborted stream may simply end: say why it ended.

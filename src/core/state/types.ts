@@ -41,8 +41,8 @@ export interface StateStore {
   reserve(key: string, amount: number, limit: number, ttlMs: number): Promise<{ ok: boolean; value: number }>;
 
   /**
-   * False while the store knows a call cannot succeed (Redis: no connection). The guard then fails calls
-   * at once during an outage it has already seen, instead of each waiting out its timeout.
+   * False while the store knows a call cannot succeed (Redis: no connection). During an outage it has
+   * already seen, the guard then fails reads and claims at once instead of each waiting out its timeout.
    */
   connected?(): boolean;
   /** A cheap round trip, for health checks. */
