@@ -375,11 +375,11 @@ describe("evaluation targets", () => {
   // refused question counts as found at no rank (a user sees no sources), so recall includes coverage.
   it.each([
     // Paraphrases of the English rendering; the paraphrase work was tuned against them.
-    { set: "english", recall1: 0.81, recall3: 0.85, falseRefusals: 4 },
+    { set: "english", recall1: 0.81, recall3: 0.87, falseRefusals: 3 },
     // Written before the retrieval changes and not tuned on: a regression guard at what was reached.
-    { set: "english-fresh", recall1: 0.73, recall3: 0.76, falseRefusals: undefined },
+    { set: "english-fresh", recall1: 0.8, recall3: 0.84, falseRefusals: undefined },
     // Everyday-word paraphrases written before the neighbour bridge and never tuned on.
-    { set: "english-unseen", recall1: 0.42, recall3: 0.42, falseRefusals: undefined },
+    { set: "english-unseen", recall1: 0.45, recall3: 0.51, falseRefusals: undefined },
   ])("$set questions: every out-of-scope one refused, recall no lower than reached", async (guard) => {
     const file = path.join(projectRoot(), "tests", "fixtures", `${guard.set}-questions.jsonl`);
     const questions = parseQuestions(await readFile(file, "utf8"));

@@ -98,15 +98,20 @@ export function addNeighbours(concepts: Concept[], neighbours: Neighbours): void
  * Whether ranked hits cover the question: a top section holds most of what was asked, or a good part of it
  * with a title naming it (both above the score floor); or a title names all of it, floor or not — the
  * knowledge's own subject ("What is a large language model?" in a memo about them) is in every section, so
- * it scores low everywhere.
+ * it scores low everywhere. An anchored question (src/core/retrieval/anchors.ts) is also covered when its
+ * best section, above the floor, holds `anchoredCoverage` of it.
  */
 export function isCovered(
   hits: readonly { score: number; coverage: number; titleMatch: boolean }[],
   minScore: number,
   minCoverage: number,
+  anchoredCoverage?: number,
 ): boolean {
   const top = hits.slice(0, 3);
   if (top.some((h) => h.titleMatch && h.coverage >= 1)) return true;
+  const best = hits[0];
+  if (anchoredCoverage !== undefined && best && best.score >= minScore && best.coverage >= anchoredCoverage)
+    return true;
   return (
     (hits[0]?.score ?? 0) >= minScore &&
     top.some(

@@ -1,4 +1,5 @@
 import type { Section } from "../knowledge/sections.js";
+import { ANCHORED_COVERAGE, anchors, createAnchorTest } from "./anchors.js";
 import {
   addNeighbours,
   B,
@@ -208,12 +209,7 @@ export function createRetriever(
     for (const [alt, w] of concept.alts) if (postings.has(alt)) weight = Math.max(weight, idfOf(alt) * w);
     return weight;
   };
-  /**
-   * What a concept weighs in judging coverage, and whether it is a word the knowledge does not use. A word
-   * the knowledge never uses weighs like a term found in one section in five; an English one that few
-   * dictionary senses use either ("lasagna", "ibuprofen") may well be what the question is about, and
-   * weighs like a term found in one section.
-   */
+  /** What a concept weighs in judging coverage (unknownWeight, rareWeight), and whether the knowledge uses it. */
   const coverageWeightOf = (concept: Concept): { weight: number; unknown: boolean } => {
     const known = conceptWeightOf(concept);
     if (known > 0 && !concept.unknown) return { weight: known, unknown: false };
@@ -224,18 +220,21 @@ export function createRetriever(
     return { weight: base * own, unknown: true };
   };
   /**
-   * Whether a follow-up brings a topic of its own: an English word the knowledge does not use and few
-   * dictionary senses use ("Who won the last World Cup?"), that is not LLM vocabulary (the glossary).
+   * A topic of its own: an English word the knowledge does not use and few dictionary senses use ("Who won
+   * the last World Cup?"), that is not LLM vocabulary (the glossary). A follow-up that brings one goes there.
    */
-  const bringsTopic = (concepts: Concept[]) =>
-    concepts.some(
-      (c) =>
-        c.latin &&
-        !c.glossary &&
-        !c.facet &&
-        (c.specificity ?? 1) >= TOPIC_SPECIFICITY &&
-        coverageWeightOf(c).unknown,
-    );
+  const ownTopic = (c: Concept) =>
+    c.latin === true &&
+    !c.glossary &&
+    !c.facet &&
+    (c.specificity ?? 1) >= TOPIC_SPECIFICITY &&
+    coverageWeightOf(c).unknown;
+  const bringsTopic = (concepts: Concept[]) => concepts.some(ownTopic);
+  // A question anchored in the knowledge's own vocabulary, with no topic of its own that no word of the
+  // knowledge is near, is covered with less of it explained (src/core/retrieval/anchors.ts).
+  const anchorWord = createAnchorTest(vectors);
+  const anchored = (cs: Concept[]) =>
+    anchors(cs, (c) => !coverageWeightOf(c).unknown && anchorWord(c), ownTopic);
 
   return {
     scoreTexts(question, texts) {
@@ -257,10 +256,11 @@ export function createRetriever(
       const previous = history.at(-1);
       if (n === 0 || (own.length === 0 && !previous)) return { hits: [], covered: false };
       const alone = rank(own.map((concept) => ({ concept, scale: 1, context: false })));
-      if (!previous) return finish(alone, limit);
+      const anchor = anchored(own);
+      if (!previous) return finish(alone, limit, anchor);
       // Ranked once by itself, and judged alone when it does not point back ("it", "那") and brings a topic
       // of its own ("Who won the last World Cup?") or one section answers it (its title, or most of it).
-      const single = finish(alone, Math.max(limit, 1));
+      const single = finish(alone, Math.max(limit, 1), anchor);
       const byItself = { hits: single.hits.slice(0, limit), covered: single.covered };
       const first = single.covered && own.some((c) => !c.facet) ? single.hits[0] : undefined;
       if (
@@ -370,7 +370,7 @@ export function createRetriever(
     };
   }
 
-  function finish(r: Ranking, limit: number): SearchResult {
+  function finish(r: Ranking, limit: number, anchor = false): SearchResult {
     const hits: Hit[] = [];
     for (let doc = 0; doc < n; doc++) {
       const score = r.scores[doc] ?? 0;
@@ -394,7 +394,7 @@ export function createRetriever(
       }
     }
     hits.sort((a, b) => b.score - a.score);
-    const covered = isCovered(hits, minScore, minCoverage);
+    const covered = isCovered(hits, minScore, minCoverage, anchor ? ANCHORED_COVERAGE : undefined);
     return { hits: hits.slice(0, limit), covered };
   }
 }
