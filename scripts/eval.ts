@@ -4,7 +4,7 @@
  * `ask --json` does) and one of its expected sections (by title) is among the first k; a question with no expected sections must be refused (not covered). A question with `history` is a
  * follow-up: the earlier questions are asked first, in one conversation, and it is searched with them.
  * For English sets it also reports the share of covered questions the offline answerer answers in English.
- *   npm run eval                 the dev set, the held-out set, the three English sets, the follow-up set
+ *   npm run eval                 the dev set, the held-out set, the five English sets, the follow-up set
  *                                and thirty unrelated or topic-adjacent questions (all out of scope)
  *   npm run eval -- file.jsonl   one set
  */
@@ -155,6 +155,7 @@ export function defaultSets(): { name: string; file: string }[] {
     { name: "english-fresh", file: path.join(fixtures, "english-fresh-questions.jsonl") },
     { name: "english-unseen", file: path.join(fixtures, "english-unseen-questions.jsonl") },
     { name: "english-blind", file: path.join(fixtures, "english-blind-questions.jsonl") },
+    { name: "english-check", file: path.join(fixtures, "english-check-questions.jsonl") },
     { name: "follow-up", file: path.join(fixtures, "followup-questions.jsonl") },
     { name: "unrelated", file: path.join(fixtures, "unrelated-questions.jsonl") },
   ];
