@@ -24,13 +24,20 @@ export const ANCHORED_COVERAGE = 0.3;
 
 /**
  * Whether a word of the question that the knowledge uses is of the knowledge's own vocabulary. Only
- * single English words: a Chinese question reaches the memo's own words, and a phrase's rarity is not
- * one word's. Without the word vectors (not built) nothing anchors.
+ * single English words of two letters or more (GloVe's file holds no hyphenated word, and a phrase's
+ * rarity is not one word's), and a question's word only when the knowledge uses it as it is (`indexed`):
+ * one found through another form or a spelling one letter off is not known to be rare. Without the word
+ * vectors, or with a file that has no ranks (an older build), nothing anchors.
  */
-export function createAnchorTest(vectors: WordVectors | undefined): (concept: Concept) => boolean {
+export function createAnchorTest(
+  vectors: WordVectors | undefined,
+  indexed: (term: string) => boolean,
+): (concept: Concept) => boolean {
   const known = new Map<string, boolean>();
+  const ranked = vectors?.rarity !== undefined && vectors.size > 0 && vectors.rarity(0) !== undefined;
   return (concept) => {
-    if (!vectors?.rarity || concept.facet || !/^[a-z]+(?:-[a-z]+)*$/.test(concept.label)) return false;
+    if (!vectors?.rarity || !ranked || concept.facet || !/^[a-z]{2,}$/.test(concept.label)) return false;
+    if (concept.latin && !indexed(concept.label)) return false;
     // A question's English word is already a stem; a glossary form ("developers") is not.
     const term = concept.latin ? concept.label : stem(concept.label);
     let anchor = known.get(term);
@@ -49,7 +56,7 @@ export function createAnchorTest(vectors: WordVectors | undefined): (concept: Co
  * Whether a question is anchored: a word of the knowledge's own vocabulary (`anchor`), and no topic of its
  * own (`topic`, see the retriever's ownTopic) that no word of the knowledge is near (word neighbours).
  */
-export function anchors(
+export function isAnchored(
   concepts: readonly Concept[],
   anchor: (c: Concept) => boolean,
   topic: (c: Concept) => boolean,

@@ -1,5 +1,5 @@
 import type { Section } from "../knowledge/sections.js";
-import { ANCHORED_COVERAGE, anchors, createAnchorTest } from "./anchors.js";
+import { ANCHORED_COVERAGE, createAnchorTest, isAnchored } from "./anchors.js";
 import {
   addNeighbours,
   B,
@@ -209,7 +209,7 @@ export function createRetriever(
     for (const [alt, w] of concept.alts) if (postings.has(alt)) weight = Math.max(weight, idfOf(alt) * w);
     return weight;
   };
-  /** What a concept weighs in judging coverage (unknownWeight, rareWeight), and whether the knowledge uses it. */
+  /** What a concept weighs in coverage (unknownWeight, rareWeight), and whether the knowledge uses it. */
   const coverageWeightOf = (concept: Concept): { weight: number; unknown: boolean } => {
     const known = conceptWeightOf(concept);
     if (known > 0 && !concept.unknown) return { weight: known, unknown: false };
@@ -232,9 +232,9 @@ export function createRetriever(
   const bringsTopic = (concepts: Concept[]) => concepts.some(ownTopic);
   // A question anchored in the knowledge's own vocabulary, with no topic of its own that no word of the
   // knowledge is near, is covered with less of it explained (src/core/retrieval/anchors.ts).
-  const anchorWord = createAnchorTest(vectors);
+  const anchorWord = createAnchorTest(vectors, (term) => postings.has(term));
   const anchored = (cs: Concept[]) =>
-    anchors(cs, (c) => !coverageWeightOf(c).unknown && anchorWord(c), ownTopic);
+    isAnchored(cs, (c) => !coverageWeightOf(c).unknown && anchorWord(c), ownTopic);
 
   return {
     scoreTexts(question, texts) {
