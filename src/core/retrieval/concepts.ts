@@ -109,13 +109,11 @@ export function isCovered(
 ): boolean {
   const top = hits.slice(0, 3);
   if (top.some((h) => h.titleMatch && h.coverage >= 1)) return true;
+  // Every other way needs the best section above the score floor.
   const best = hits[0];
-  if (anchoredCoverage !== undefined && best && best.score >= minScore && best.coverage >= anchoredCoverage)
-    return true;
-  return (
-    (hits[0]?.score ?? 0) >= minScore &&
-    top.some(
-      (h) => h.coverage >= minCoverage || (h.titleMatch && h.coverage >= minCoverage * TITLE_COVERAGE_FACTOR),
-    )
+  if (!best || best.score < minScore) return false;
+  if (anchoredCoverage !== undefined && best.coverage >= anchoredCoverage) return true;
+  return top.some(
+    (h) => h.coverage >= minCoverage || (h.titleMatch && h.coverage >= minCoverage * TITLE_COVERAGE_FACTOR),
   );
 }
